@@ -1,0 +1,31 @@
+// Contracts inside the engine: models, optimizers, SAM, Hessian and landscape code meet here.
+import type * as tf from '@tensorflow/tfjs-core';
+
+/** A model built on tfjs-core variables. Logits out; loss and metrics are computed by the caller. */
+export interface EngineModel {
+  readonly kind: string;
+  /** Trainable weights, in a stable order (checkpoints and flat vectors rely on it). */
+  readonly params: tf.Variable[];
+  /** Non-trainable state such as batch-norm running statistics (checkpointed, never perturbed by SAM). */
+  readonly state: tf.Variable[];
+  readonly paramCount: number;
+  /** Input shape without the batch axis, e.g. [784] or [28, 28, 1]. */
+  readonly inputShape: number[];
+  readonly numClasses: number;
+  /**
+   * Forward pass. `training` enables dropout and batch-norm batch statistics; `updateState`
+   * (default = training) lets SAM's second pass use batch statistics without moving the running
+   * averages (statistics are updated in the first pass only).
+   */
+  apply(x: tf.Tensor, opts: { training: boolean; updateState?: boolean }): tf.Tensor2D;
+  dispose(): void;
+}
+
+/**
+ * A scalar loss of the model's current weights on a fixed batch: what the Hessian, the landscape
+ * and SAM all differentiate. Evaluating it must not update batch-norm statistics.
+ */
+export interface LossClosure {
+  params: tf.Variable[];
+  loss: () => tf.Scalar;
+}

@@ -1,0 +1,203 @@
+// StudioApi: the one contract between the renderer and the services. The preload exposes it
+// over Electron IPC; the browser door exposes it over a WebSocket. Both validate every request
+// with `apiRequestSchemas` before it reaches a service.
+import { z } from 'zod';
+import { runConfigSchema, type RunConfig, type BackendName, type DatasetName } from './config';
+import type { BackendReport, FinalMetrics, LandscapeEvent, SpectrumEvent, TrainerEvent } from './events';
+import { sweepSpecSchema, type SweepRunPlan } from './sweep';
+
+export const RUN_STATUSES = ['queued', 'running', 'done', 'failed', 'interrupted', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export interface RunSummary {
+  id: number;
+  name: string;
+  status: RunStatus;
+  config: RunConfig;
+  backend: BackendName | null;
+  sweepId: number | null;
+  tags: string[];
+  notes: string;
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  /** 0..1 while running. */
+  progress: number;
+  /** Estimated ms left while running. */
+  etaMs: number | null;
+  failureReason: string | null;
+  finalMetrics: Partial<FinalMetrics> | null;
+  paramCount: number | null;
+}
+
+export interface RunDetail extends RunSummary {
+  backendReport: BackendReport | null;
+  checkpoints: { epoch: number; step: number; path: string }[];
+  artifacts: ArtifactInfo[];
+}
+
+export interface ArtifactInfo {
+  id: number;
+  runIds: number[];
+  kind: 'report';
+  format: ReportFormat;
+  path: string;
+  createdAt: number;
+}
+
+export const REPORT_FORMATS = ['html', 'pdf', 'csv', 'json'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** One metric series of one run; x is step, epoch or ms depending on the request's axis. */
+export interface Series {
+  runId: number;
+  name: string;
+  scope: 'step' | 'epoch';
+  x: number[];
+  y: number[];
+  /** Number of stored points before downsampling. */
+  total: number;
+}
+
+export const runQuerySchema = z
+  .object({
+    search: z.string().max(200).optional(),
+    status: z.array(z.enum(RUN_STATUSES)).optional(),
+    sweepId: z.number().int().optional(),
+    tag: z.string().optional(),
+    sort: z.enum(['createdAt', 'name', 'status', 'testAccuracy', 'testLoss']).default('createdAt'),
+    order: z.enum(['asc', 'desc']).default('desc'),
+    limit: z.number().int().positive().max(10000).default(1000),
+  })
+  .default({ sort: 'createdAt', order: 'desc', limit: 1000 });
+export type RunQuery = z.input<typeof runQuerySchema>;
+
+export const seriesQuerySchema = z.object({
+  runIds: z.array(z.number().int().positive()).min(1, 'pick at least one run').max(200),
+  /** Metric names; empty = all. */
+  names: z.array(z.string()).default([]),
+  scope: z.enum(['step', 'epoch']).default('step'),
+  axis: z.enum(['step', 'epoch', 'time']).default('step'),
+  /** Downsample each series to at most this many points (min/max-preserving). */
+  maxPoints: z.number().int().min(10).max(100000).default(1000),
+});
+export type SeriesQuery = z.input<typeof seriesQuerySchema>;
+
+export const runPatchSchema = z.object({
+  name: z.string().min(1).max(200).optional(),
+  notes: z.string().max(100000).optional(),
+  tags: z.array(z.string().min(1).max(50)).max(50).optional(),
+});
+export type RunPatch = z.infer<typeof runPatchSchema>;
+
+export const reportRequestSchema = z.object({
+  runIds: z.array(z.number().int().positive()).min(1, 'pick at least one run'),
+  format: z.enum(REPORT_FORMATS),
+  title: z.string().max(200).optional(),
+});
+export type ReportRequest = z.input<typeof reportRequestSchema>;
+
+export interface DatasetInfo {
+  name: DatasetName;
+  /** Where the files are (or would be) on this machine. */
+  path: string | null;
+  onDisk: boolean;
+  note: string;
+}
+
+export interface AppInfo {
+  version: string;
+  dbPath: string;
+  /** Backends this machine can use, best first, with why the others cannot. */
+  backends: { name: BackendName; available: boolean; reason: string }[];
+  transport: 'electron' | 'websocket';
+  concurrency: number;
+}
+
+/** Pushed to subscribers: every trainer event, and run status changes. */
+export type StudioEvent =
+  | { type: 'run-event'; runId: number; event: TrainerEvent }
+  | { type: 'run-updated'; run: RunSummary }
+  | { type: 'run-deleted'; runId: number };
+
+const id = z.number().int().positive();
+
+/**
+ * Argument tuples of every request, by method name. The single source for validation at both
+ * doors; adding a method here and to StudioApi is all a new call needs.
+ */
+export const apiRequestSchemas = {
+  info: z.tuple([]),
+  datasets: z.tuple([]),
+  listRuns: z.tuple([runQuerySchema]),
+  getRun: z.tuple([id]),
+  createRun: z.tuple([runConfigSchema, z.object({ name: z.string().max(200).optional(), tags: z.array(z.string()).optional() }).default({})]),
+  previewSweep: z.tuple([sweepSpecSchema]),
+  createSweep: z.tuple([sweepSpecSchema]),
+  stopRun: z.tuple([id]),
+  cancelRun: z.tuple([id]),
+  resumeRun: z.tuple([id]),
+  rerun: z.tuple([id]),
+  duplicateRun: z.tuple([id, runConfigSchema]),
+  updateRun: z.tuple([id, runPatchSchema]),
+  deleteRun: z.tuple([id]),
+  getSeries: z.tuple([seriesQuerySchema]),
+  getSpectra: z.tuple([id]),
+  getLandscapes: z.tuple([id]),
+  exportReport: z.tuple([reportRequestSchema]),
+  listArtifacts: z.tuple([id]),
+  readArtifact: z.tuple([id]),
+} as const;
+export type ApiMethod = keyof typeof apiRequestSchemas;
+export const API_METHODS = Object.keys(apiRequestSchemas) as ApiMethod[];
+
+export interface StudioApi {
+  info(): Promise<AppInfo>;
+  datasets(): Promise<DatasetInfo[]>;
+  listRuns(query?: RunQuery): Promise<RunSummary[]>;
+  getRun(id: number): Promise<RunDetail>;
+  createRun(config: unknown, opts?: { name?: string; tags?: string[] }): Promise<RunSummary>;
+  previewSweep(spec: unknown): Promise<SweepRunPlan[]>;
+  createSweep(spec: unknown): Promise<{ sweepId: number; runs: RunSummary[] }>;
+  stopRun(id: number): Promise<RunSummary>;
+  cancelRun(id: number): Promise<RunSummary>;
+  resumeRun(id: number): Promise<RunSummary>;
+  rerun(id: number): Promise<RunSummary>;
+  duplicateRun(id: number, config: unknown): Promise<RunSummary>;
+  updateRun(id: number, patch: RunPatch): Promise<RunSummary>;
+  deleteRun(id: number): Promise<void>;
+  getSeries(query: SeriesQuery): Promise<Series[]>;
+  getSpectra(id: number): Promise<SpectrumEvent[]>;
+  getLandscapes(id: number): Promise<LandscapeEvent[]>;
+  exportReport(req: ReportRequest): Promise<ArtifactInfo>;
+  listArtifacts(runId: number): Promise<ArtifactInfo[]>;
+  /** The artifact's bytes as base64 (the browser door downloads it; Electron saves via a dialog). */
+  readArtifact(artifactId: number): Promise<{ fileName: string; mime: string; base64: string }>;
+  subscribe(listener: (e: StudioEvent) => void): () => void;
+}
+
+/** Error a door returns for a bad request: names the method and each bad argument. */
+export class ApiValidationError extends Error {
+  constructor(method: string, public readonly issues: { field: string; message: string }[]) {
+    super(`${method}: invalid request: ${issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join('; ')}`);
+    this.name = 'ApiValidationError';
+  }
+}
+
+/** Validate a request at a door; returns the parsed (defaults-filled) argument tuple. */
+export function validateApiRequest(method: string, args: unknown): unknown[] {
+  if (!(API_METHODS as string[]).includes(method)) {
+    throw new ApiValidationError(method, [{ field: '', message: `unknown method; expected one of ${API_METHODS.join(', ')}` }]);
+  }
+  const schema = apiRequestSchemas[method as ApiMethod] as z.ZodType<unknown[]>;
+  const r = schema.safeParse(Array.isArray(args) ? args : [args]);
+  if (r.success) return r.data;
+  throw new ApiValidationError(
+    method,
+    r.error.issues.map((i) => ({
+      // Drop the tuple index for single-argument calls so "sam.rho" reads as it does in the form.
+      field: i.path.slice(1).map(String).join('.'),
+      message: i.message,
+    })),
+  );
+}

@@ -1,0 +1,167 @@
+// Events a trainer emits (engine → trainer process → services → store and subscribers).
+// Everything here is plain JSON so it crosses process and WebSocket boundaries unchanged.
+import type { BackendName, RunConfig } from './config';
+
+export interface BackendReport {
+  /** The backend training actually ran on. */
+  name: BackendName;
+  /** Each better backend that was skipped, and why (missing package, no CUDA, no adapter…). */
+  skipped: { name: BackendName; reason: string }[];
+  /** Extra facts worth showing: SIMD, threads, device name, CUDA version. */
+  details: Record<string, string | number | boolean>;
+}
+
+/** Metric names used across engine, store, UI and reports. Step and epoch series share names. */
+export const METRIC_NAMES = [
+  'trainLoss',
+  'trainAccuracy',
+  'valLoss',
+  'valAccuracy',
+  'testLoss',
+  'testAccuracy',
+  'lr',
+  'gradNorm',
+  'epsNorm',
+  'sharpness',
+  'examplesPerSec',
+] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
+
+export interface StartedEvent {
+  event: 'started';
+  runId: number | null;
+  backend: BackendReport;
+  paramCount: number;
+  trainExamples: number;
+  testExamples: number;
+  stepsPerEpoch: number;
+  /** Set when the run continues from a checkpoint. */
+  resumedFromStep: number | null;
+  config: RunConfig;
+}
+
+export interface MetricsEvent {
+  event: 'metrics';
+  runId: number | null;
+  /** 'step': running averages over the last logEvery steps; 'epoch': end-of-epoch evaluation. */
+  scope: 'step' | 'epoch';
+  step: number;
+  /** Fractional epoch for step events (e.g. 1.25), whole for epoch events. */
+  epoch: number;
+  /** Milliseconds since the run started (wall-time axis). */
+  timeMs: number;
+  values: Partial<Record<MetricName, number>>;
+}
+
+export interface SpectrumResult {
+  /** Descending. */
+  topEigenvalues: number[];
+  lambdaMaxOverLambda5: number | null;
+  trace: number | null;
+  traceStdErr: number | null;
+  density: { grid: number[]; values: number[] } | null;
+  hvp: 'exact' | 'finite-difference';
+  hessianBatchSize: number;
+  iterations: number;
+  elapsedMs: number;
+}
+
+export interface SpectrumEvent extends SpectrumResult {
+  event: 'spectrum';
+  runId: number | null;
+  epoch: number;
+  step: number;
+}
+
+export type LandscapeKind = '1d-random' | '2d-random' | '1d-eps';
+export interface LandscapeResult {
+  kind: LandscapeKind;
+  /** Step sizes along the first direction. */
+  alphas: number[];
+  /** Along the second direction (2-D only). */
+  betas: number[] | null;
+  /** 1-D: losses[i]; 2-D: losses[i * betas.length + j]. */
+  losses: number[];
+}
+export interface LandscapeEvent extends LandscapeResult {
+  event: 'landscape';
+  runId: number | null;
+  epoch: number;
+  step: number;
+}
+
+export interface CheckpointEvent {
+  event: 'checkpoint';
+  runId: number | null;
+  epoch: number;
+  step: number;
+  path: string;
+}
+
+export interface ProgressEvent {
+  event: 'progress';
+  runId: number | null;
+  /** e.g. 'download', 'load-data', 'hessian', 'landscape'. */
+  phase: string;
+  done: number;
+  total: number;
+  message?: string;
+}
+
+export interface LogEvent {
+  event: 'log';
+  runId: number | null;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export interface FinalMetrics {
+  testAccuracy: number;
+  testLoss: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  valAccuracy?: number;
+  valLoss?: number;
+  [name: string]: number | undefined;
+}
+
+export interface DoneEvent {
+  event: 'done';
+  runId: number | null;
+  backend: BackendName;
+  metrics: FinalMetrics;
+  epochs: number;
+  steps: number;
+  elapsedMs: number;
+}
+
+export interface StoppedEvent {
+  event: 'stopped';
+  runId: number | null;
+  step: number;
+  /** The last checkpoint written, from which the run can resume. */
+  checkpoint: string | null;
+}
+
+export interface FailedEvent {
+  event: 'failed';
+  runId: number | null;
+  /** Plain words, e.g. "loss became NaN at step 412". */
+  reason: string;
+  step: number | null;
+}
+
+export type TrainerEvent =
+  | StartedEvent
+  | MetricsEvent
+  | SpectrumEvent
+  | LandscapeEvent
+  | CheckpointEvent
+  | ProgressEvent
+  | LogEvent
+  | DoneEvent
+  | StoppedEvent
+  | FailedEvent;
+
+export type TrainerEventName = TrainerEvent['event'];
+export const TERMINAL_EVENTS: readonly TrainerEventName[] = ['done', 'stopped', 'failed'];

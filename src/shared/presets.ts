@@ -1,0 +1,60 @@
+// Ready configs: `sam-studio config --example NAME`, the form's preset menu, tests and benches.
+import { parseRunConfig, type RunConfig, type RunConfigInput } from './config';
+
+const fashionMlpSgd: RunConfigInput = {
+  name: 'Fashion-MNIST MLP · SGD',
+  seed: 0,
+  epochs: 2,
+  batchSize: 128,
+  data: { name: 'fashion-mnist' },
+  model: { kind: 'mlp', hidden: [512, 512], activation: 'relu' },
+  optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9 },
+  sam: null,
+};
+
+export const PRESETS = {
+  'fashion-mnist-sgd': fashionMlpSgd,
+  'fashion-mnist-sam': {
+    ...fashionMlpSgd,
+    name: 'Fashion-MNIST MLP · SAM ρ=0.05',
+    sam: { rho: 0.05, p: 2 },
+  },
+  'fashion-mnist-cnn-sam': {
+    ...fashionMlpSgd,
+    name: 'Fashion-MNIST CNN · SAM ρ=0.05',
+    model: { kind: 'cnn', filters: [32, 64], dense: 128 },
+    sam: { rho: 0.05 },
+  },
+  'fashion-mnist-m-sharpness': {
+    ...fashionMlpSgd,
+    name: 'Fashion-MNIST MLP · SAM m=32',
+    sam: { rho: 0.05, m: 32 },
+  },
+  'fashion-mnist-label-noise-sam': {
+    ...fashionMlpSgd,
+    name: 'Fashion-MNIST 40% label noise · SAM',
+    data: { name: 'fashion-mnist', labelNoise: 0.4 },
+    sam: { rho: 0.1 },
+  },
+  'moons-sam': {
+    name: 'Two moons · SAM',
+    seed: 0,
+    epochs: 20,
+    batchSize: 32,
+    data: { name: 'synthetic-moons', samples: 1000, noise: 0.2 },
+    model: { kind: 'mlp', hidden: [32, 32], activation: 'relu' },
+    optimizer: { kind: 'sgd', lr: 0.1, momentum: 0.9 },
+    sam: { rho: 0.05 },
+    hessian: { topK: 5, batchSize: 256, density: true, trace: true, landscape: true },
+  },
+} satisfies Record<string, RunConfigInput>;
+
+export type PresetName = keyof typeof PRESETS;
+export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
+
+export function presetConfig(name: string): RunConfig {
+  if (!(name in PRESETS)) {
+    throw new Error(`unknown example "${name}"; choose one of: ${PRESET_NAMES.join(', ')}`);
+  }
+  return parseRunConfig(structuredClone(PRESETS[name as PresetName]));
+}
