@@ -16,10 +16,11 @@ export default defineConfig({
     },
   },
   preload: {
-    plugins: [externalizeDepsPlugin()],
     build: {
       rollupOptions: {
         input: { index: resolve(__dirname, 'src/preload/index.ts') },
+        // Sandboxed preloads can require only 'electron': bundle the rest (it is tiny).
+        external: ['electron'],
         // A sandboxed preload cannot require() ESM chunks: emit one CommonJS file.
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { runConfigSchema, type RunConfig, type BackendName, type DatasetName } from './config';
 import type { BackendReport, FinalMetrics, LandscapeEvent, SpectrumEvent, TrainerEvent } from './events';
 import { sweepSpecSchema, type SweepRunPlan } from './sweep';
+import { API_METHOD_NAMES, type ApiMethodName } from './api-methods';
 
 export const RUN_STATUSES = ['queued', 'running', 'done', 'failed', 'interrupted', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -147,9 +148,9 @@ export const apiRequestSchemas = {
   exportReport: z.tuple([reportRequestSchema]),
   listArtifacts: z.tuple([id]),
   readArtifact: z.tuple([id]),
-} as const;
-export type ApiMethod = keyof typeof apiRequestSchemas;
-export const API_METHODS = Object.keys(apiRequestSchemas) as ApiMethod[];
+} as const satisfies Record<ApiMethodName, z.ZodType>;
+export type ApiMethod = ApiMethodName;
+export const API_METHODS: readonly ApiMethod[] = API_METHOD_NAMES;
 
 export interface StudioApi {
   info(): Promise<AppInfo>;
