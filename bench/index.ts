@@ -1,0 +1,48 @@
+// npm run bench [-- --json] [-- --only step,store]: runs each benchmark module in turn.
+// Each module measures ratios inside one run (SAM/SGD, wasm/cpu) so machines can be compared.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface BenchOptions {
+  json: boolean;
+  only?: string[];
+}
+
+const BENCHES = [
+  { name: 'step', what: 'SGD and SAM step time per backend, SAM/SGD ratio, wasm/cpu speed-up, one SAM epoch' },
+  { name: 'hessian', what: 'time per Hessian-vector product and per top-5 analysis on the Fashion-MNIST MLP' },
+  { name: 'store', what: 'SQLite ingest points/s, run-list and 5-run comparison query ms' },
+  { name: 'ui', what: 'Compare page with 5 and 50 runs × 10,000 points in Chromium: first render and frame time' },
+] as const;
+
+export async function runBenches(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  const onlyArg = argv.find((a) => a.startsWith('--only'));
+  const only = onlyArg ? (onlyArg.includes('=') ? onlyArg.split('=')[1] : argv[argv.indexOf(onlyArg) + 1]).split(',') : undefined;
+  const here = dirname(fileURLToPath(import.meta.url));
+  let failures = 0;
+  for (const b of BENCHES) {
+    if (only && !only.includes(b.name)) continue;
+    const file = join(here, `${b.name}.ts`);
+    if (!existsSync(file)) {
+      if (!json) console.log(`\n## ${b.name}: not available in this build`);
+      continue;
+    }
+    if (!json) console.log(`\n## ${b.name} — ${b.what}`);
+    try {
+      const mod = (await import(file)) as { run(opts: BenchOptions): Promise<void> };
+      await mod.run({ json, only });
+    } catch (err) {
+      failures++;
+      const message = err instanceof Error ? err.message : String(err);
+      if (json) console.log(JSON.stringify({ bench: b.name, error: message }));
+      else console.error(`${b.name} failed: ${message}`);
+    }
+  }
+  return failures ? 1 : 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  runBenches(process.argv.slice(2)).then((code) => process.exit(code));
+}
