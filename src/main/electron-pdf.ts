@@ -10,7 +10,7 @@ export async function electronPrintToPdf(html: string, outPath: string): Promise
   });
   try {
     await win.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(html)}`);
-    const pdf = await win.webContents.printToPDF({ pageSize: 'A4', printBackground: true, margins: { marginType: 'default' } });
+    const pdf = await win.webContents.printToPDF({ pageSize: 'A4', printBackground: true, preferCSSPageSize: true });
     await writeFile(outPath, pdf);
   } finally {
     win.destroy();

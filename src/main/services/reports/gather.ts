@@ -1,0 +1,50 @@
+// Read everything a report needs from the store, once, at full resolution.
+import type { Store } from '../store';
+import { describeOptimizer } from '../../../shared/config';
+import { machineOf, thisMachine } from './machine';
+import type { RawSeries, ReportData, ReportRun } from './types';
+
+export class ReportRunNotFoundError extends Error {
+  constructor(readonly runId: number) {
+    super(`report: run ${runId} does not exist in this database; list runs (sam-studio runs --db FILE) and pick existing ids`);
+    this.name = 'ReportRunNotFoundError';
+  }
+}
+
+function rawSeries(store: Store, runId: number): RawSeries[] {
+  const out: RawSeries[] = [];
+  for (const scope of ['step', 'epoch'] as const) {
+    for (const name of store.seriesNames(runId, scope)) {
+      const pts = store.getRawSeries(runId, scope, name);
+      out.push({
+        name,
+        scope,
+        step: pts.map((p) => p.step),
+        epoch: pts.map((p) => p.epoch),
+        timeMs: pts.map((p) => p.timeMs),
+        // The store keeps NaN/±Infinity as NULL; NaN is the honest in-memory value for "not a number".
+        value: pts.map((p) => (p.value === null ? NaN : p.value)),
+      });
+    }
+  }
+  return out;
+}
+
+export function defaultTitle(runs: ReportRun[]): string {
+  if (runs.length === 1) return `Run #${runs[0].run.id}: ${runs[0].run.name}`;
+  return `Comparison of ${runs.length} runs: ${runs.map((r) => describeOptimizer(r.run.config)).join(' vs ')}`;
+}
+
+export function gatherReportData(store: Store, runIds: number[], title?: string, now = Date.now()): ReportData {
+  const me = thisMachine();
+  const seen = new Set<number>();
+  const runs: ReportRun[] = [];
+  for (const id of runIds) {
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const run = store.getRun(id);
+    if (!run) throw new ReportRunNotFoundError(id);
+    runs.push({ run, machine: machineOf(run.backendReport, me), series: rawSeries(store, id), spectra: store.getSpectra(id), landscapes: store.getLandscapes(id) });
+  }
+  return { title: title?.trim() || defaultTitle(runs), createdAt: now, runs };
+}
