@@ -1,0 +1,43 @@
+// The base optimizer named by the run config, and where its weight decay goes.
+import type { OptimizerConfig } from '../../shared/config';
+import { adam } from './adam';
+import { sgd } from './sgd';
+import type { GradientTransformation } from './types';
+
+export interface BaseOptimizerPlan {
+  optimizer: GradientTransformation;
+  /**
+   * Weight decay added to the *loss gradient* (weightDecayMode 'loss', the SAM paper's JAX code):
+   * it enters g and therefore ε̂. 0 when the base optimizer applies the decay itself
+   * (mode 'optimizer' — the PyTorch port — and always for adamw, which decouples by definition).
+   */
+  lossWeightDecay: number;
+}
+
+export function makeBaseOptimizer(cfg: OptimizerConfig, decayMask: readonly boolean[]): BaseOptimizerPlan {
+  const wd = cfg.weightDecay;
+  const inLoss = cfg.kind !== 'adamw' && cfg.weightDecayMode === 'loss';
+  const optWd = inLoss ? 0 : wd;
+  switch (cfg.kind) {
+    case 'sgd':
+      return {
+        optimizer: sgd({ momentum: cfg.momentum, nesterov: cfg.nesterov, weightDecay: optWd, decayMask }),
+        lossWeightDecay: inLoss ? wd : 0,
+      };
+    case 'adam':
+    case 'adamw':
+      return {
+        optimizer: adam({
+          beta1: cfg.beta1,
+          beta2: cfg.beta2,
+          epsilon: cfg.epsilon,
+          weightDecay: optWd,
+          decoupled: cfg.kind === 'adamw',
+          decayMask,
+        }),
+        lossWeightDecay: inLoss ? wd : 0,
+      };
+    default:
+      throw new Error(`unknown optimizer.kind "${String((cfg as { kind: unknown }).kind)}"; choose sgd, adam or adamw`);
+  }
+}

@@ -1,0 +1,16 @@
+// Public face of the optimizers: the stepper the training loop drives, the schedule, and the
+// building blocks (for tests, the Hessian code and anyone composing their own update).
+export { createStepper } from './stepper';
+export type { Stepper, StepTensors, StepperConfig } from './stepper';
+export { learningRateAt } from './schedule';
+export { sgd } from './sgd';
+export type { SgdOptions } from './sgd';
+export { adam } from './adam';
+export type { AdamOptions } from './adam';
+export { makeBaseOptimizer } from './base';
+export { samPerturbation, firstStep, secondStep, checkSamOptions } from './sam';
+export type { SamPerturbationOptions } from './sam';
+export { globalNorm, clipByGlobalNorm } from './clip';
+export { decayMask, l2Penalty, addDecayGradient } from './weight-decay';
+export { gradientPass } from './pass';
+export type { GradientTransformation, OptState } from './types';
