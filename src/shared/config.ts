@@ -51,11 +51,21 @@ export const dataSchema = z
     /** CSV only: which column holds the label (name or 0-based index) and whether row 1 is a header. */
     labelColumn: z.union([z.string().min(1), z.number().int().min(0)]).optional(),
     header: z.boolean().optional(),
+    /** csv and images only, when there is no separate test file/folder: fraction held out as the test set (default 0.2). */
+    testSplit: z.number().gt(0, 'data.testSplit must be > 0').max(0.5, 'data.testSplit must be ≤ 0.5').optional(),
     /** Synthetic sets only. */
     samples: positiveInt('data.samples').optional(),
     noise: z.number().min(0).max(5).optional(),
   })
   .superRefine((d, ctx) => {
+    const flat = d.name === 'csv' || SYNTHETIC_DATASETS.includes(d.name);
+    if (flat && (d.augment.cropPadding > 0 || d.augment.flip)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['augment'],
+        message: `data.augment (crop/flip) applies to images only; turn it off for data set "${d.name}"`,
+      });
+    }
     if (DATASETS_NEEDING_PATH.includes(d.name) && !d.path) {
       ctx.addIssue({
         code: 'custom',

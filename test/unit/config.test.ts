@@ -126,3 +126,11 @@ describe('sweeps', () => {
     expect(() => expandSweep({ name: 's', base: parseRunConfig(base), rho: [0.05], m: [7] })).toThrow(/sam.m = 7 does not divide/);
   });
 });
+
+describe('augmentation', () => {
+  it('is refused for flat (non-image) data sets, naming data.augment', () => {
+    const errs = errorsOf({ ...base, data: { name: 'synthetic-moons', augment: { flip: true } } });
+    expect(errs).toEqual([{ field: 'data.augment', message: expect.stringContaining('images only') }]);
+    expect(parseRunConfig({ ...base, data: { name: 'cifar10', augment: { cropPadding: 4, flip: true } } }).data.augment).toEqual({ cropPadding: 4, flip: true });
+  });
+});

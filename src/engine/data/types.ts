@@ -21,4 +21,17 @@ export interface Dataset {
   source: string;
   /** Indices of training examples whose labels label-noise replaced (for analysis). */
   noisyIndices: Int32Array;
+  /** How features were normalised (loaders always fill it in; optional for hand-made Datasets). */
+  normalization?: Normalization;
+}
+
+/**
+ * How features were normalised: x' = (x / scale − mean[c]) / std[c], c = channel (images) or
+ * column (tables); mean/std measured on the training split. kind 'none' for synthetic sets.
+ */
+export interface Normalization {
+  kind: 'standardize' | 'none';
+  scale: number;
+  mean: number[];
+  std: number[];
 }

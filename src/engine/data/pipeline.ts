@@ -1,0 +1,91 @@
+// The steps every source goes through, in this order (each seeded from the run seed through its
+// own forked stream, so changing one option does not reshuffle the others):
+//   1. test set: the source's own, or — when it has none (CSV, image folder) — a held-out
+//      fraction (data.testSplit, default 0.2) of the examples;
+//   2. the training pool is shuffled (and, with data.limit, cut to ⌈limit / (1 − validationSplit)⌉);
+//      its first round(validationSplit · n) become validation;
+//   3. data.limit keeps the first `limit` of the rest; data.testLimit the first of the test set;
+//   4. normalisation measured on the final training split (normalize.ts);
+//   5. label noise on the training split only (validation and test stay clean, so they
+//      measure generalisation to the true labels).
+import type { DataConfig } from '../../shared/config';
+import { Rng } from '../rng';
+import { DataError } from './errors';
+import { applyLabelNoise } from './label-noise';
+import { chooseNormalization, gatherNormalized } from './normalize';
+import { featureSize, type RawDataset, type RawSplit } from './raw';
+import type { Dataset, Normalization, Split } from './types';
+
+export const DEFAULT_TEST_SPLIT = 0.2;
+
+const range = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
+
+function takeSplit(src: RawSplit, rows: Int32Array, rowSize: number, norm: Normalization): Split {
+  const y = new Int32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) y[i] = src.y[rows[i]];
+  return { x: gatherNormalized(src.x, rows, rowSize, norm), y, n: rows.length };
+}
+
+/** Config fields the pipeline reads (DataConfig plus the optional testSplit). */
+export type PipelineConfig = Pick<DataConfig, 'limit' | 'testLimit' | 'validationSplit' | 'labelNoise'> & { testSplit?: number };
+
+export function finalizeDataset(raw: RawDataset, cfg: PipelineConfig, seed: number): Dataset {
+  const rng = new Rng(seed);
+  const trainRng = rng.fork(1);
+  const testRng = rng.fork(2);
+  const noiseRng = rng.fork(3);
+  const rowSize = featureSize(raw.inputShape);
+
+  // 1. test set.
+  let pool: Int32Array;
+  let testSrc: RawSplit;
+  let testRows: Int32Array;
+  if (raw.test) {
+    pool = range(raw.train.n);
+    testSrc = raw.test;
+    testRows = range(raw.test.n);
+  } else {
+    const frac = cfg.testSplit ?? DEFAULT_TEST_SPLIT;
+    const perm = testRng.shuffle(range(raw.train.n));
+    const nTest = Math.max(1, Math.round(frac * raw.train.n));
+    if (nTest >= raw.train.n) throw new DataError(`${raw.source}: ${raw.train.n} examples are too few to hold out a test set`);
+    testSrc = raw.train;
+    testRows = perm.slice(0, nTest);
+    pool = perm.slice(nTest);
+  }
+
+  // 2–3. validation split and limits. With data.limit the pool is first cut to the examples a
+  // split of that size needs, so validation stays validationSplit of the data in use (a
+  // 2,000-example run is not validated on 6,000 examples).
+  trainRng.shuffle(pool);
+  const vs = cfg.validationSplit;
+  if (cfg.limit !== null) pool = pool.slice(0, Math.ceil(cfg.limit / (1 - vs)));
+  const nVal = vs > 0 ? Math.max(1, Math.round(vs * pool.length)) : 0;
+  const valRows = pool.slice(0, nVal);
+  let trainRows = pool.slice(nVal);
+  if (cfg.limit !== null && cfg.limit < trainRows.length) trainRows = trainRows.slice(0, cfg.limit);
+  if (cfg.testLimit !== null && cfg.testLimit < testRows.length) testRows = testRows.slice(0, cfg.testLimit);
+  if (trainRows.length === 0) throw new DataError(`${raw.source}: no training examples left after the validation split`);
+
+  // 4. normalisation from the training split.
+  const norm = chooseNormalization(raw.kind, raw.train.x, trainRows, raw.inputShape);
+  const train = takeSplit(raw.train, trainRows, rowSize, norm);
+  const validation = nVal > 0 ? takeSplit(raw.train, valRows, rowSize, norm) : null;
+  const test = takeSplit(testSrc, testRows, rowSize, norm);
+
+  // 5. label noise.
+  const noisyIndices = cfg.labelNoise > 0 ? applyLabelNoise(train.y, raw.numClasses, cfg.labelNoise, noiseRng) : new Int32Array(0);
+
+  return {
+    name: raw.name,
+    inputShape: raw.inputShape,
+    numClasses: raw.numClasses,
+    classNames: raw.classNames,
+    train,
+    validation,
+    test,
+    source: raw.source,
+    noisyIndices,
+    normalization: norm,
+  };
+}
