@@ -18,6 +18,13 @@ export interface EngineModel {
    * averages (statistics are updated in the first pass only).
    */
   apply(x: tf.Tensor, opts: { training: boolean; updateState?: boolean }): tf.Tensor2D;
+  /**
+   * Optional: restart the model's own random stream (dropout masks) from `seed`. The training
+   * loop calls it before every step with a value derived from (run seed, global step), so the
+   * masks depend only on the step — a run resumed from a checkpoint draws the same masks as an
+   * uninterrupted one. Models without randomness may omit it.
+   */
+  reseed?(seed: number): void;
   dispose(): void;
 }
 

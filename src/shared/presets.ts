@@ -9,6 +9,8 @@ const fashionMlpSgd: RunConfigInput = {
   data: { name: 'fashion-mnist' },
   model: { kind: 'mlp', hidden: [512, 512], activation: 'relu' },
   optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9 },
+  // Cosine decay: the last steps at a small lr are worth ~2 points of test accuracy in 2 epochs.
+  schedule: { kind: 'cosine' },
   sam: null,
 };
 

@@ -1,0 +1,137 @@
+// Running training metrics kept ON THE DEVICE between reads. Reading a tensor forces a
+// GPU/WASM → CPU sync that stalls the step pipeline, so the loop adds each step's scalars into a
+// handful of device-side sums and reads them all at once every `logEvery` steps (one sync).
+import * as tf from '@tensorflow/tfjs-core';
+
+/** The scalars one optimizer step returns (Stepper.step); the accumulator takes ownership. */
+export interface StepScalars {
+  loss: tf.Scalar;
+  correct: tf.Scalar;
+  gradNorm: tf.Scalar;
+  epsNorm: tf.Scalar | null;
+  perturbedLoss: tf.Scalar | null;
+}
+
+/** Window totals as plain numbers, after one read. */
+export interface WindowTotals {
+  steps: number;
+  examples: number;
+  /** Σ over steps of (mean batch loss × batch size). */
+  lossSum: number;
+  correctSum: number;
+  gradNormSum: number;
+  epsNormSum: number | null;
+  /** Σ over steps of L(w+ε̂) − L(w) (Foret et al. 2021, eq. 1: the SAM sharpness term). */
+  sharpnessSum: number | null;
+  /** First global step whose loss was NaN or ±Inf, or null. Tracked on device so it is exact. */
+  firstNonFiniteStep: number | null;
+}
+
+// Slot order in the packed sums vector.
+const LOSS = 0;
+const CORRECT = 1;
+const GRAD = 2;
+const EPS = 3;
+const SHARP = 4;
+const SLOTS = 5;
+/** Sentinel for "no non-finite step seen": larger than any step count, exact in float32. */
+const NO_BAD_STEP = 2 ** 24;
+
+export class MetricsAccumulator {
+  private sums: tf.Tensor1D | null = null;
+  private firstBad: tf.Scalar | null = null;
+  private steps = 0;
+  private examples = 0;
+  private hasEps = false;
+  private hasSharpness = false;
+  /**
+   * @param correctIsFraction true when StepScalars.correct is the batch accuracy (0–1) rather
+   *   than a count of correct examples.
+   */
+  constructor(private readonly correctIsFraction = false) {}
+
+  /** Add one step (global step index `step`, batch of `size` examples) and dispose its scalars. */
+  add(s: StepScalars, size: number, step: number): void {
+    if (s.epsNorm) this.hasEps = true;
+    if (s.perturbedLoss) this.hasSharpness = true;
+    const next = tf.tidy(() => {
+      const zero = tf.scalar(0);
+      const f32 = (t: tf.Tensor) => tf.cast(tf.reshape(t, []), 'float32');
+      const loss = f32(s.loss);
+      const correct = this.correctIsFraction ? tf.mul(f32(s.correct), size) : f32(s.correct);
+      const row = tf.stack([
+        tf.mul(loss, size),
+        correct,
+        f32(s.gradNorm),
+        s.epsNorm ? f32(s.epsNorm) : zero,
+        s.perturbedLoss ? tf.sub(f32(s.perturbedLoss), loss) : zero,
+      ]) as tf.Tensor1D;
+      const sums = this.sums ? tf.add(this.sums, row) : row;
+      // Non-finite loss: remember the earliest step at which it happened, without a sync.
+      const here = tf.where(tf.isFinite(loss), tf.scalar(NO_BAD_STEP), tf.scalar(step));
+      const firstBad = this.firstBad ? tf.minimum(this.firstBad, here) : here;
+      return { sums, firstBad };
+    });
+    this.sums?.dispose();
+    this.firstBad?.dispose();
+    this.sums = next.sums as tf.Tensor1D;
+    this.firstBad = next.firstBad as tf.Scalar;
+    disposeScalars(s);
+    this.steps++;
+    this.examples += size;
+  }
+
+  get pendingSteps(): number {
+    return this.steps;
+  }
+
+  /** Read every sum in ONE device sync, then start a new window. */
+  async read(): Promise<WindowTotals> {
+    const steps = this.steps;
+    const examples = this.examples;
+    const hasEps = this.hasEps;
+    const hasSharp = this.hasSharpness;
+    if (!this.sums || !this.firstBad) {
+      return { steps: 0, examples: 0, lossSum: 0, correctSum: 0, gradNormSum: 0, epsNormSum: null, sharpnessSum: null, firstNonFiniteStep: null };
+    }
+    const packed = tf.tidy(() => tf.concat([this.sums as tf.Tensor1D, tf.reshape(this.firstBad as tf.Scalar, [1])]));
+    const v = await packed.data();
+    packed.dispose();
+    this.reset();
+    const bad = v[SLOTS];
+    return {
+      steps,
+      examples,
+      lossSum: v[LOSS],
+      correctSum: v[CORRECT],
+      gradNormSum: v[GRAD],
+      epsNormSum: hasEps ? v[EPS] : null,
+      sharpnessSum: hasSharp ? v[SHARP] : null,
+      firstNonFiniteStep: bad < NO_BAD_STEP ? bad : null,
+    };
+  }
+
+  private reset(): void {
+    this.sums?.dispose();
+    this.firstBad?.dispose();
+    this.sums = null;
+    this.firstBad = null;
+    this.steps = 0;
+    this.examples = 0;
+  }
+
+  dispose(): void {
+    this.reset();
+  }
+}
+
+function disposeScalars(s: StepScalars): void {
+  // One tensor may be returned in two slots (e.g. perturbedLoss === loss when ρ = 0).
+  const seen = new Set<tf.Tensor>();
+  for (const t of [s.loss, s.correct, s.gradNorm, s.epsNorm, s.perturbedLoss]) {
+    if (t && !seen.has(t)) {
+      seen.add(t);
+      t.dispose();
+    }
+  }
+}
