@@ -1,0 +1,63 @@
+// The services behind StudioApi: `createStudioServices` opens the store, recovers what a
+// previous process left behind (orphaned runs → interrupted, unowned queued runs → queued here)
+// and returns the API both doors serve.
+import { readFileSync } from 'node:fs';
+import { openStore } from './store/index';
+import { StudioServicesImpl } from './studio-services';
+import type { TrainerLauncher } from './trainer-launcher';
+import type { PdfRenderer } from './reports/index';
+import type { AppInfo } from '../../shared/api';
+
+export interface CreateStudioServicesOptions {
+  dbPath: string;
+  /** Checkpoints (`runs/<id>`) and reports (`reports/`) go here. */
+  workDir: string;
+  launcher: TrainerLauncher;
+  /** Trainer processes at once; default 1 (one run per GPU / per CPU box). */
+  concurrency?: number;
+  /** better_sqlite3.node built for Electron. */
+  nativeBinding?: string;
+  reportPdf?: PdfRenderer;
+  transport?: AppInfo['transport'];
+  /** Grace period of a graceful stop before the trainer is killed (ms). */
+  stopGraceMs?: number;
+  /** Adopt queued runs left by a previous process (default true; `sam-studio resume` says false). */
+  adoptQueued?: boolean;
+}
+
+export type StudioServices = StudioServicesImpl;
+export { StudioServicesImpl } from './studio-services';
+
+export function createStudioServices(opts: CreateStudioServicesOptions): StudioServices {
+  const concurrency = opts.concurrency ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency must be a whole number ≥ 1, got ${concurrency}`);
+  const store = openStore(opts.dbPath, { nativeBinding: opts.nativeBinding });
+  const services = new StudioServicesImpl({
+    store,
+    dbPath: opts.dbPath,
+    workDir: opts.workDir,
+    launcher: opts.launcher,
+    concurrency,
+    reportPdf: opts.reportPdf,
+    transport: opts.transport ?? 'electron',
+    version: appVersion(),
+    stopGraceMs: opts.stopGraceMs,
+  });
+  if (opts.adoptQueued === false) store.markOrphansInterrupted();
+  else services.recover();
+  return services;
+}
+
+function appVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return process.env.npm_package_version ?? '0.0.0';
+  }
+}
+
+export type { TrainerLauncher, TrainerHandle, TrainerExit, TrainerLaunchRequest } from './trainer-launcher';
+export { NodeTrainerLauncher } from './node-trainer-launcher';
+export { openStore, type Store } from './store/index';
+export { defaultDbPath, defaultUserDataDir } from './paths';

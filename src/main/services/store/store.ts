@@ -1,0 +1,195 @@
+// The Store: one SQLite file (WAL) holding every run, its points and its results. Repos keep
+// the SQL per concern; this class is the surface services, CLI, reports and benches use.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { ArtifactInfo, ReportFormat, RunDetail, RunPatch, RunQuery, RunSummary, Series, SeriesQuery } from '../../../shared/api';
+import type { CheckpointEvent, LandscapeEvent, SpectrumEvent } from '../../../shared/events';
+import { migrate, schemaVersion } from './migrations';
+import { RunsRepo, orphanReason, toSummary, type NewRun, type RunRecord, type RunStateChange } from './runs';
+import { SeriesRepo, type MetricPoint, type RawPoint, type Scope } from './series';
+import { ResultsRepo, type CheckpointInfo, type LogLine, type SweepRecord } from './results';
+import { ingestEvents, type StoredEvent } from './ingest';
+
+export interface OpenStoreOptions {
+  /** Path of a better_sqlite3.node built for another runtime (Electron's ABI differs from Node's). */
+  nativeBinding?: string;
+}
+
+export class RunNotFoundError extends Error {
+  constructor(id: number) {
+    super(`run ${id} does not exist (it may have been deleted); list runs to pick another id`);
+    this.name = 'RunNotFoundError';
+  }
+}
+
+export class Store {
+  readonly db: Database.Database;
+  readonly runs: RunsRepo;
+  readonly series: SeriesRepo;
+  readonly results: ResultsRepo;
+
+  constructor(readonly path: string, opts: OpenStoreOptions = {}) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    try {
+      this.db = new Database(path, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
+    } catch (err) {
+      throw new Error(`cannot open the run database ${path}: ${(err as Error).message}`);
+    }
+    // WAL: readers (the CLI, a second window) never block the writer. synchronous=NORMAL is
+    // crash-safe for the process in WAL mode; only an OS crash can drop the last commits.
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db);
+    this.runs = new RunsRepo(this.db);
+    this.series = new SeriesRepo(this.db);
+    this.results = new ResultsRepo(this.db);
+  }
+
+  schemaVersion(): number {
+    return schemaVersion(this.db);
+  }
+
+  // ---- runs ----
+
+  createRun(r: NewRun): RunRecord {
+    return this.requireRun(this.runs.create(r));
+  }
+
+  /** A run with its orphan status resolved, or null. */
+  getRunRecord(id: number): RunRecord | null {
+    return this.runs.get(id);
+  }
+
+  requireRun(id: number): RunRecord {
+    const r = this.runs.get(id);
+    if (!r) throw new RunNotFoundError(id);
+    return r;
+  }
+
+  getRun(id: number): RunDetail | null {
+    const r = this.runs.get(id);
+    if (!r) return null;
+    return { ...toSummary(r), backendReport: r.backendReport, checkpoints: this.results.checkpoints(id), artifacts: this.results.artifacts(id) };
+  }
+
+  getSummary(id: number): RunSummary {
+    return toSummary(this.requireRun(id));
+  }
+
+  listRuns(q?: RunQuery): RunSummary[] {
+    return this.runs.list(q).map(toSummary);
+  }
+
+  updateRun(id: number, patch: RunPatch): RunSummary {
+    this.requireRun(id);
+    this.runs.patch(id, patch);
+    return this.getSummary(id);
+  }
+
+  setRunState(id: number, change: RunStateChange): void {
+    this.runs.setState(id, change);
+  }
+
+  deleteRun(id: number): void {
+    this.db.transaction(() => {
+      this.series.deleteRun(id);
+      // Artifacts that belonged to this run alone go with it.
+      this.db
+        .prepare(
+          `DELETE FROM artifacts WHERE id IN (SELECT artifact_id FROM artifact_runs WHERE run_id = ?)
+           AND id NOT IN (SELECT artifact_id FROM artifact_runs WHERE run_id <> ?)`,
+        )
+        .run(id, id);
+      this.runs.delete(id);
+    })();
+  }
+
+  /**
+   * Persist `interrupted` for every `running` row whose owner is gone (readers already see it
+   * that way; this makes it stick). Returns the ids marked.
+   */
+  markOrphansInterrupted(now = Date.now()): number[] {
+    const orphans = this.runs.orphans(now);
+    this.db.transaction(() => {
+      for (const o of orphans) {
+        this.runs.setState(o.id, { status: 'interrupted', failureReason: orphanReason(o.reason), endedAt: now, etaMs: null, pid: null, ownerPid: null });
+      }
+    })();
+    return orphans.map((o) => o.id);
+  }
+
+  // ---- events and series ----
+
+  /** Apply a batch of trainer events in one transaction. */
+  ingest(batch: readonly StoredEvent[]): void {
+    ingestEvents(this.db, { runs: this.runs, series: this.series, results: this.results }, batch);
+  }
+
+  /** Insert raw points in one transaction (benches, imports). */
+  addPoints(points: Iterable<MetricPoint>): number {
+    return this.db.transaction(() => this.series.insert(points))();
+  }
+
+  getSeries(q: SeriesQuery): Series[] {
+    return this.series.query(q);
+  }
+
+  /** Every stored point of one series, unsampled (exports). */
+  getRawSeries(runId: number, scope: Scope, name: string): RawPoint[] {
+    return this.series.raw(runId, scope, name);
+  }
+
+  seriesNames(runId: number, scope: Scope): string[] {
+    return this.series.seriesNames(runId, scope);
+  }
+
+  // ---- results ----
+
+  addSpectrum(runId: number, e: SpectrumEvent): void {
+    this.results.addSpectrum(runId, e);
+  }
+  getSpectra(runId: number): SpectrumEvent[] {
+    return this.results.spectra(runId);
+  }
+  addLandscape(runId: number, e: LandscapeEvent): void {
+    this.results.addLandscape(runId, e);
+  }
+  getLandscapes(runId: number): LandscapeEvent[] {
+    return this.results.landscapes(runId);
+  }
+  addCheckpoint(runId: number, e: Pick<CheckpointEvent, 'epoch' | 'step' | 'path'>): void {
+    this.results.addCheckpoint(runId, e);
+  }
+  listCheckpoints(runId: number): CheckpointInfo[] {
+    return this.results.checkpoints(runId);
+  }
+  lastCheckpoint(runId: number): CheckpointInfo | null {
+    const all = this.results.checkpoints(runId);
+    return all.length ? all[all.length - 1] : null;
+  }
+  logs(runId: number, limit?: number): LogLine[] {
+    return this.results.logs(runId, limit);
+  }
+  addArtifact(a: { runIds: number[]; format: ReportFormat; path: string; kind?: 'report' }): ArtifactInfo {
+    return this.results.addArtifact(a);
+  }
+  getArtifact(id: number): ArtifactInfo | null {
+    return this.results.artifact(id);
+  }
+  listArtifacts(runId: number): ArtifactInfo[] {
+    return this.results.artifacts(runId);
+  }
+  createSweep(name: string, spec: unknown): number {
+    return this.results.createSweep(name, spec);
+  }
+  getSweep(id: number): SweepRecord | null {
+    return this.results.sweep(id);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

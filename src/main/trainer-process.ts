@@ -1,0 +1,89 @@
+// Entry of one trainer process: receives a `start` message, runs the engine's train() and
+// streams every event back. Works as an Electron utility process (process.parentPort) and as a
+// plain child_process.fork child (process.send). Exits when the run ends, when the parent asks
+// it to stop (via the engine's AbortSignal), or when the parent goes away.
+import { runConfigSchema } from '../shared/config';
+import type { TrainerEvent } from '../shared/events';
+import { isParentToTrainer, TRAINER_HEARTBEAT_MS, type ParentToTrainer, type TrainerStartMessage, type TrainerToParent } from '../shared/trainer-protocol';
+
+interface ParentPort {
+  on(event: 'message', listener: (e: { data: unknown }) => void): void;
+  postMessage(message: unknown): void;
+}
+
+interface Channel {
+  send(m: TrainerToParent): Promise<void>;
+  onMessage(listener: (m: ParentToTrainer) => void): void;
+  onParentGone(listener: () => void): void;
+}
+
+function connect(): Channel {
+  const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+  if (parentPort) {
+    return {
+      send: async (m) => parentPort.postMessage(m),
+      onMessage: (l) => parentPort.on('message', (e) => isParentToTrainer(e.data) && l(e.data)),
+      // Electron ends utility processes with their parent.
+      onParentGone: () => {},
+    };
+  }
+  if (process.send) {
+    return {
+      send: (m) =>
+        new Promise((resolve) => {
+          if (!process.connected) return resolve();
+          process.send!(m, undefined, {}, () => resolve());
+        }),
+      onMessage: (l) => process.on('message', (m: unknown) => isParentToTrainer(m) && l(m)),
+      onParentGone: (l) => process.on('disconnect', l),
+    };
+  }
+  throw new Error('trainer-process must be started by SAM Studio (no parent channel: use parentPort or child_process.fork)');
+}
+
+const channel = connect();
+const abort = new AbortController();
+let started = false;
+
+async function exitAfter(m: TrainerToParent | null, code: number): Promise<never> {
+  if (m) await channel.send(m).catch(() => undefined);
+  process.exit(code);
+}
+
+async function runTraining(msg: TrainerStartMessage): Promise<void> {
+  const heartbeat = setInterval(() => {
+    void channel.send({ type: 'heartbeat', at: Date.now(), rssBytes: process.memoryUsage().rss });
+  }, TRAINER_HEARTBEAT_MS);
+  heartbeat.unref();
+  // Re-validate: this process trusts nothing it did not check itself.
+  const config = runConfigSchema.parse(msg.config);
+  const { train } = await import('../engine/train');
+  const emit = (event: TrainerEvent) => void channel.send({ type: 'event', event });
+  // The parent learns the outcome from the terminal event train() emits; the process succeeded.
+  await train(config, { runId: msg.runId, workDir: msg.workDir, resumeFrom: msg.resumeFrom, emit, signal: abort.signal });
+  clearInterval(heartbeat);
+  // train() already emitted the terminal event; wait until every queued message is delivered.
+  await channel.send({ type: 'heartbeat', at: Date.now(), rssBytes: process.memoryUsage().rss });
+  process.exit(0);
+}
+
+channel.onMessage((msg) => {
+  if (msg.type === 'stop') {
+    abort.abort();
+    if (!started) void exitAfter(null, 0);
+    return;
+  }
+  if (started) return;
+  started = true;
+  runTraining(msg).catch((err: unknown) => exitAfter({ type: 'fatal', message: err instanceof Error ? err.message : String(err) }, 1));
+});
+
+channel.onParentGone(() => {
+  // Nobody will record what this run does any more: stop at once rather than train blind.
+  process.exit(3);
+});
+
+process.on('uncaughtException', (err) => void exitAfter({ type: 'fatal', message: `uncaught: ${err.stack ?? err.message}` }, 1));
+process.on('unhandledRejection', (err) => void exitAfter({ type: 'fatal', message: `unhandled rejection: ${err instanceof Error ? err.message : String(err)}` }, 1));
+
+void channel.send({ type: 'ready', pid: process.pid });

@@ -1,0 +1,45 @@
+// Messages between the services (parent) and one trainer process (child_process.fork in plain
+// Node, utilityProcess.fork in Electron). Both channels use structured clone, so NaN in metric
+// values crosses intact. One process trains exactly one run.
+import type { RunConfig } from './config';
+import type { TrainerEvent } from './events';
+
+/** Parent → trainer: what to train. Sent once, right after the process starts. */
+export interface TrainerStartMessage {
+  type: 'start';
+  runId: number;
+  config: RunConfig;
+  /** The run's own folder (checkpoints go here). */
+  workDir: string;
+  /** Checkpoint to continue from, or null for a fresh start. */
+  resumeFrom: string | null;
+}
+
+/** Parent → trainer: finish the current step, checkpoint, emit `stopped`, exit. */
+export interface TrainerStopMessage {
+  type: 'stop';
+}
+
+export type ParentToTrainer = TrainerStartMessage | TrainerStopMessage;
+
+export type TrainerToParent =
+  /** The process is up and listening (its pid, for the run's liveness record). */
+  | { type: 'ready'; pid: number }
+  /** Every engine event, in order; exactly one terminal event (done/stopped/failed) per run. */
+  | { type: 'event'; event: TrainerEvent }
+  /** Sent every TRAINER_HEARTBEAT_MS while the process's event loop turns. */
+  | { type: 'heartbeat'; at: number; rssBytes: number }
+  /** The process itself failed outside train() (e.g. the engine could not be loaded). */
+  | { type: 'fatal'; message: string };
+
+export const TRAINER_HEARTBEAT_MS = 2_000;
+
+export function isParentToTrainer(m: unknown): m is ParentToTrainer {
+  const t = (m as { type?: unknown } | null)?.type;
+  return t === 'start' || t === 'stop';
+}
+
+export function isTrainerToParent(m: unknown): m is TrainerToParent {
+  const t = (m as { type?: unknown } | null)?.type;
+  return t === 'ready' || t === 'event' || t === 'heartbeat' || t === 'fatal';
+}

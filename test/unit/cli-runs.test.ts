@@ -1,0 +1,93 @@
+// `sam-studio runs` and `sam-studio resume` as real processes on a real database.
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStudioServices } from '../../src/main/services/index';
+import { NodeTrainerLauncher } from '../../src/main/services/node-trainer-launcher';
+import { openStore } from '../../src/main/services/store/index';
+import type { RunConfigInput } from '../../src/shared/config';
+
+const run = promisify(execFile);
+const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], { maxBuffer: 16 * 1024 * 1024 });
+
+/** Real Fashion-MNIST, a small slice: 12 epochs leave time to kill it after the first. */
+const fashion: RunConfigInput = {
+  epochs: 12,
+  batchSize: 64,
+  backend: 'cpu',
+  data: { name: 'fashion-mnist', limit: 512, testLimit: 256 },
+  model: { kind: 'mlp', hidden: [32] },
+  optimizer: { kind: 'sgd', lr: 0.05 },
+};
+
+let dir: string;
+let db: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sam-cli-runs-'));
+  db = join(dir, 'runs.db');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('sam-studio runs', () => {
+  it('prints one JSON object per run and shows a run whose process is gone as interrupted', async () => {
+    const store = openStore(db);
+    const done = store.createRun({ name: 'finished', config: fashion });
+    store.setRunState(done.id, { status: 'done', backend: 'cpu', finalMetrics: { testAccuracy: 0.9, testLoss: 0.2, trainLoss: 0.1, trainAccuracy: 0.95 } });
+    const ghost = store.createRun({ name: 'ghost', config: fashion });
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid!;
+    store.setRunState(ghost.id, { status: 'running', pid: deadPid, ownerPid: deadPid, heartbeatAt: Date.now() });
+    store.close();
+
+    const { stdout } = await cli('runs', '--db', db, '--json');
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ id: done.id, name: 'finished', status: 'done', backend: 'cpu', sweepId: null, finalMetrics: { testAccuracy: 0.9 } });
+    expect(lines[1]).toMatchObject({ id: ghost.id, name: 'ghost', status: 'interrupted', backend: null });
+    expect(Object.keys(lines[1])).toEqual(expect.arrayContaining(['id', 'name', 'status', 'backend', 'sweepId', 'finalMetrics']));
+
+    const table = await cli('runs', '--db', db);
+    expect(table.stdout).toMatch(/interrupted .*ghost/);
+  });
+
+  it('names the problem when the database does not exist', async () => {
+    const r = await cli('runs', '--db', join(dir, 'missing.db')).catch((e: { code: number; stderr: string }) => e);
+    expect((r as { code: number }).code).toBe(1);
+    expect((r as { stderr: string }).stderr).toMatch(/--db: .*missing\.db does not exist/);
+  });
+});
+
+describe('sam-studio resume', () => {
+  it('continues an interrupted run from its checkpoint in the foreground until done', async () => {
+    const services = createStudioServices({ dbPath: db, workDir: dir, launcher: new NodeTrainerLauncher() });
+    const created = await services.createRun(fashion, { name: 'to resume' });
+    let checkpointStep = -1;
+    await new Promise<void>((resolve) => {
+      const off = services.subscribe((e) => {
+        if (e.type === 'run-event' && e.runId === created.id && e.event.event === 'checkpoint') {
+          off();
+          checkpointStep = e.event.step;
+          process.kill(services.trainerPid(created.id)!, 'SIGKILL');
+          resolve();
+        }
+      });
+    });
+    expect((await services.waitForRun(created.id)).status).toBe('interrupted');
+    await services.close();
+
+    const { stdout } = await cli('resume', '--db', db, '--run', String(created.id));
+    expect(stdout).toMatch(/continuing from step \d+/);
+    const resumedAt = Number(stdout.match(/continuing from step (\d+)/)![1]);
+    expect(resumedAt).toBeGreaterThanOrEqual(checkpointStep);
+    expect(stdout).toMatch(/epoch 12\/12 .*test acc/);
+    expect(stdout).toMatch(new RegExp(`run ${created.id}: done`));
+
+    const store = openStore(db);
+    const after = store.getRun(created.id)!;
+    store.close();
+    expect(after.status).toBe('done');
+    expect(after.finalMetrics?.testAccuracy).toBeGreaterThan(0.3);
+  });
+});
