@@ -4,7 +4,8 @@ import vue from '@vitejs/plugin-vue';
 
 export default defineConfig({
   main: {
-    plugins: [externalizeDepsPlugin()],
+    // playwright-core is a dev dependency used only by the CLI's PDF path; never bundle it.
+    plugins: [externalizeDepsPlugin({ include: ['playwright-core'] })],
     build: {
       rollupOptions: {
         input: {
