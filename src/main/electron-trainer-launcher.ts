@@ -2,8 +2,8 @@
 // trainer-process entry, behind the same TrainerLauncher interface as the plain-Node one.
 import { join } from 'node:path';
 import { utilityProcess, type UtilityProcess } from 'electron';
-import { isTrainerToParent, type ParentToTrainer, type TrainerToParent } from '../shared/trainer-protocol';
-import { OutputTail, type TrainerExit, type TrainerHandle, type TrainerLaunchRequest, type TrainerLauncher } from './services/trainer-launcher';
+import type { ParentToTrainer } from '../shared/trainer-protocol';
+import { BaseTrainerHandle, type TrainerHandle, type TrainerLaunchRequest, type TrainerLauncher } from './services/trainer-launcher';
 
 export class ElectronTrainerLauncher implements TrainerLauncher {
   constructor(private readonly entry = join(__dirname, 'trainer-process.js')) {}
@@ -16,26 +16,18 @@ export class ElectronTrainerLauncher implements TrainerLauncher {
   }
 }
 
-class ElectronTrainerHandle implements TrainerHandle {
-  readonly exited: Promise<TrainerExit>;
-  private readonly messageListeners: ((m: TrainerToParent) => void)[] = [];
-  private readonly exitListeners: ((e: TrainerExit) => void)[] = [];
-  private readonly tail = new OutputTail();
+class ElectronTrainerHandle extends BaseTrainerHandle {
   private alive = true;
 
   constructor(private readonly child: UtilityProcess) {
-    child.stdout?.on('data', (c: Buffer) => this.tail.push(c));
-    child.stderr?.on('data', (c: Buffer) => this.tail.push(c));
-    child.on('message', (m: unknown) => {
-      if (isTrainerToParent(m)) for (const l of this.messageListeners) l(m);
-    });
-    this.exited = new Promise((resolve) => {
-      child.on('exit', (code) => {
-        this.alive = false;
-        const e: TrainerExit = { code, signal: null, output: this.tail.lines() };
-        for (const l of this.exitListeners) l(e);
-        resolve(e);
-      });
+    super();
+    child.stdout?.on('data', (c: Buffer) => this.capture(c));
+    child.stderr?.on('data', (c: Buffer) => this.capture(c));
+    child.on('message', (m: unknown) => this.receive(m));
+    child.on('exit', (code) => {
+      this.alive = false;
+      // Electron reports no signal; a utility process killed by the OS exits with a non-zero code.
+      this.finish({ code, signal: null, output: this.tail.lines() });
     });
   }
 
@@ -45,18 +37,6 @@ class ElectronTrainerHandle implements TrainerHandle {
 
   send(m: ParentToTrainer): void {
     if (this.alive) this.child.postMessage(m);
-  }
-
-  onMessage(listener: (m: TrainerToParent) => void): void {
-    this.messageListeners.push(listener);
-  }
-
-  onExit(listener: (e: TrainerExit) => void): void {
-    this.exitListeners.push(listener);
-  }
-
-  stop(): void {
-    this.send({ type: 'stop' });
   }
 
   kill(): void {

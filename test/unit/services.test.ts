@@ -251,3 +251,24 @@ describe('sweeps and copies', () => {
     await expect(s.getRun(a.id)).rejects.toThrow(/run \d+ does not exist/);
   });
 });
+
+describe('files a config points at', () => {
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sam-services-paths-'));
+  });
+  afterEach(async () => {
+    await services?.close();
+    services = null;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses to queue a run or a sweep whose data file is missing, naming data.path, and stores nothing', async () => {
+    const s = start();
+    const csv = { ...moons, data: { name: 'csv', path: join(dir, 'missing.csv') } };
+    const err = await s.createRun(csv).catch((e: unknown) => e as Error & { issues?: { field: string; message: string }[] });
+    expect(err).toBeInstanceOf(Error);
+    expect((err as { issues: { field: string }[] }).issues).toEqual([{ field: 'data.path', message: expect.stringContaining('missing.csv" does not exist') }]);
+    await expect(s.createSweep({ name: 'bad', base: csv, rho: [0.05] })).rejects.toThrow(/data\.path/);
+    expect(await s.listRuns()).toEqual([]);
+  });
+});

@@ -3,8 +3,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { isTrainerToParent, type ParentToTrainer, type TrainerToParent } from '../../shared/trainer-protocol';
-import { OutputTail, type TrainerExit, type TrainerHandle, type TrainerLaunchRequest, type TrainerLauncher } from './trainer-launcher';
+import type { ParentToTrainer } from '../../shared/trainer-protocol';
+import { BaseTrainerHandle, type TrainerHandle, type TrainerLaunchRequest, type TrainerLauncher } from './trainer-launcher';
 
 export interface NodeTrainerLauncherOptions {
   /** Trainer entry; default src/main/trainer-process.ts beside this file. */
@@ -44,35 +44,24 @@ export class NodeTrainerLauncher implements TrainerLauncher {
   }
 }
 
-class NodeTrainerHandle implements TrainerHandle {
-  readonly exited: Promise<TrainerExit>;
-  private readonly messageListeners: ((m: TrainerToParent) => void)[] = [];
-  private readonly exitListeners: ((e: TrainerExit) => void)[] = [];
-  private readonly tail = new OutputTail();
-
+class NodeTrainerHandle extends BaseTrainerHandle {
   constructor(private readonly child: ChildProcess) {
-    child.stdout?.on('data', (c: Buffer) => this.tail.push(c));
-    child.stderr?.on('data', (c: Buffer) => this.tail.push(c));
-    child.on('message', (m: unknown) => {
-      if (!isTrainerToParent(m)) return;
-      for (const l of this.messageListeners) l(m);
+    super();
+    child.stdout?.on('data', (c: Buffer) => this.capture(c));
+    child.stderr?.on('data', (c: Buffer) => this.capture(c));
+    child.on('message', (m: unknown) => this.receive(m));
+    let spawnError: Error | null = null;
+    const done = (code: number | null, signal: string | null) => {
+      const output = [this.tail.lines(), spawnError ? `spawn error: ${spawnError.message}` : ''].filter(Boolean).join('\n');
+      this.finish({ code, signal, output });
+    };
+    child.on('error', (err) => {
+      spawnError = err;
+      // A process that never started emits no 'exit' (or 'close'); report it ourselves.
+      if (child.pid === undefined) done(null, null);
     });
-    this.exited = new Promise((resolve) => {
-      let spawnError: Error | null = null;
-      child.on('error', (err) => {
-        spawnError = err;
-        // A process that never started emits no 'exit' (or 'close'); report it ourselves.
-        if (child.pid === undefined) finish(null, null);
-      });
-      const finish = (code: number | null, signal: string | null) => {
-        const output = [this.tail.lines(), spawnError ? `spawn error: ${spawnError.message}` : ''].filter(Boolean).join('\n');
-        const e: TrainerExit = { code, signal, output };
-        for (const l of this.exitListeners) l(e);
-        resolve(e);
-      };
-      // 'close' (not 'exit') so the pipes are drained and the output tail is complete.
-      child.on('close', (code, signal) => finish(code, signal));
-    });
+    // 'close' (not 'exit') so the pipes are drained and the output tail is complete.
+    child.on('close', (code, signal) => done(code, signal));
   }
 
   get pid(): number | undefined {
@@ -81,18 +70,6 @@ class NodeTrainerHandle implements TrainerHandle {
 
   send(m: ParentToTrainer): void {
     if (this.child.connected) this.child.send(m);
-  }
-
-  onMessage(listener: (m: TrainerToParent) => void): void {
-    this.messageListeners.push(listener);
-  }
-
-  onExit(listener: (e: TrainerExit) => void): void {
-    this.exitListeners.push(listener);
-  }
-
-  stop(): void {
-    this.send({ type: 'stop' });
   }
 
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {

@@ -26,6 +26,7 @@ import { defaultRunName, derivedName } from './run-names';
 import { RunScheduler } from './scheduler';
 import { RunNotFoundError, pidAlive, type Store } from './store/index';
 import type { TrainerLauncher } from './trainer-launcher';
+import { checkConfigPaths } from '../../engine/check-paths';
 
 export interface StudioServicesOptions {
   store: Store;
@@ -158,6 +159,8 @@ export class StudioServicesImpl implements StudioApi {
 
   async createSweep(spec: unknown): Promise<{ sweepId: number; runs: RunSummary[] }> {
     const plans = expandSweep(spec as Parameters<typeof expandSweep>[0]);
+    // Every run of a sweep shares the base's data and model paths: checking one checks all.
+    if (plans.length) checkedConfig('createSweep', plans[0].config);
     const name = (spec as { name: string }).name;
     // Rows first, in one transaction, so a sweep is never half-created; then queue them all.
     const ids = this.store.db.transaction(() => {
@@ -279,8 +282,11 @@ export class StudioServicesImpl implements StudioApi {
   }
 }
 
+/** Schema first, then what the config points at on disk: a run never queues with a missing file. */
 function checkedConfig(method: string, config: unknown): RunConfig {
   const r = validateRunConfig(config);
   if (!r.ok) throw new ApiValidationError(method, r.errors);
+  const missing = checkConfigPaths(r.config);
+  if (missing.length) throw new ApiValidationError(method, missing);
   return r.config;
 }

@@ -2,7 +2,7 @@
 // (node-trainer-launcher.ts) and utilityProcess.fork in Electron (the lead's launcher). The
 // services only ever see this.
 import type { RunConfig } from '../../shared/config';
-import type { TrainerToParent } from '../../shared/trainer-protocol';
+import { isTrainerToParent, type ParentToTrainer, type TrainerToParent } from '../../shared/trainer-protocol';
 
 export interface TrainerLaunchRequest {
   runId: number;
@@ -53,5 +53,51 @@ export class OutputTail {
       .filter(Boolean)
       .slice(-lines)
       .join('\n');
+  }
+}
+
+/**
+ * What every launcher's handle shares: listener lists, the output tail, and the `exited`
+ * promise. Subclasses wire their process's events to `receive`, `capture` and `finish`.
+ */
+export abstract class BaseTrainerHandle implements TrainerHandle {
+  readonly exited: Promise<TrainerExit>;
+  protected readonly tail = new OutputTail();
+  private readonly messageListeners: ((m: TrainerToParent) => void)[] = [];
+  private readonly exitListeners: ((e: TrainerExit) => void)[] = [];
+  private resolveExit!: (e: TrainerExit) => void;
+
+  constructor() {
+    this.exited = new Promise((resolve) => (this.resolveExit = resolve));
+  }
+
+  abstract get pid(): number | undefined;
+  abstract send(m: ParentToTrainer): void;
+  abstract kill(signal?: NodeJS.Signals): void;
+
+  onMessage(listener: (m: TrainerToParent) => void): void {
+    this.messageListeners.push(listener);
+  }
+
+  onExit(listener: (e: TrainerExit) => void): void {
+    this.exitListeners.push(listener);
+  }
+
+  stop(): void {
+    this.send({ type: 'stop' });
+  }
+
+  protected capture(chunk: string | Buffer): void {
+    this.tail.push(chunk);
+  }
+
+  protected receive(m: unknown): void {
+    if (!isTrainerToParent(m)) return;
+    for (const l of this.messageListeners) l(m);
+  }
+
+  protected finish(e: TrainerExit): void {
+    for (const l of this.exitListeners) l(e);
+    this.resolveExit(e);
   }
 }

@@ -1,0 +1,57 @@
+// View settings shared by the Run and Compare pages, kept across reloads in localStorage.
+import { defineStore } from 'pinia';
+import { computed, ref, watch } from 'vue';
+
+export type ThemeChoice = 'system' | 'light' | 'dark';
+export type XAxis = 'step' | 'epoch' | 'time';
+
+const KEY = 'sam-studio.settings';
+
+interface Saved {
+  theme: ThemeChoice;
+  smoothing: number;
+  logY: boolean;
+  axis: XAxis;
+}
+
+function load(): Partial<Saved> {
+  try {
+    return JSON.parse(localStorage.getItem(KEY) ?? '{}') as Partial<Saved>;
+  } catch {
+    return {};
+  }
+}
+
+export const useSettingsStore = defineStore('settings', () => {
+  const saved = load();
+  const theme = ref<ThemeChoice>(saved.theme ?? 'system');
+  /** β of the debiased EMA applied to step series; 0 = raw. */
+  const smoothing = ref<number>(saved.smoothing ?? 0.6);
+  const logY = ref<boolean>(saved.logY ?? false);
+  const axis = ref<XAxis>(saved.axis ?? 'step');
+
+  const media = window.matchMedia('(prefers-color-scheme: dark)');
+  const systemDark = ref(media.matches);
+  media.addEventListener('change', (e) => (systemDark.value = e.matches));
+
+  const effectiveTheme = computed<'light' | 'dark'>(() =>
+    theme.value === 'system' ? (systemDark.value ? 'dark' : 'light') : theme.value,
+  );
+
+  watch(
+    effectiveTheme,
+    (t) => {
+      document.documentElement.dataset.theme = t;
+    },
+    { immediate: true },
+  );
+  watch([theme, smoothing, logY, axis], () => {
+    localStorage.setItem(KEY, JSON.stringify({ theme: theme.value, smoothing: smoothing.value, logY: logY.value, axis: axis.value }));
+  });
+
+  function toggleTheme(): void {
+    theme.value = effectiveTheme.value === 'dark' ? 'light' : 'dark';
+  }
+
+  return { theme, smoothing, logY, axis, effectiveTheme, toggleTheme };
+});
