@@ -1,0 +1,19 @@
+// What each rung of the backend ladder reports when it tries to come up.
+import type { BackendName } from '../../shared/config';
+
+export type ProbeResult =
+  | { ok: true; details: Record<string, string | number | boolean> }
+  | { ok: false; reason: string };
+
+/** One rung: `probe` checks availability without switching; `activate` makes it the tfjs backend. */
+export interface BackendRung {
+  name: BackendName;
+  probe(): Promise<ProbeResult>;
+  activate(): Promise<ProbeResult>;
+}
+
+export function errorText(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  // Native loader errors can be many lines long; the first says what went wrong.
+  return msg.split('\n')[0].slice(0, 300);
+}

@@ -1,0 +1,54 @@
+// A small CNN: per entry of `filters` a 3×3 conv + ReLU + 2×2 max-pool block, then a dense ReLU
+// layer (with dropout) and a linear head. Flat input is reshaped to the image shape first.
+import * as tf from '@tensorflow/tfjs-core';
+import type { EngineModel } from '../types';
+import { Rng } from '../rng';
+import { VariableStore } from './init';
+import { conv, dense } from './layers';
+import { asImages, imageShape } from './shape';
+
+export interface CnnConfig {
+  filters: number[];
+  dense: number;
+  dropout: number;
+}
+
+export function buildCnn(cfg: CnnConfig, inputShape: number[], numClasses: number, seed: number): EngineModel {
+  const [h0, w0, c0] = imageShape(inputShape, 'cnn');
+  const rng = new Rng(seed);
+  const vs = new VariableStore();
+  let [h, w, c] = [h0, w0, c0];
+  const blocks = cfg.filters.map((f, i) => {
+    const layer = conv(vs, `conv${i}`, c, f, { kernel: 3, bias: true, relu: true }, rng);
+    c = f;
+    h = Math.ceil(h / 2);
+    w = Math.ceil(w / 2);
+    return layer;
+  });
+  const flat = h * w * c;
+  const fc = dense(vs, 'dense', flat, cfg.dense, 'relu', rng);
+  const head = dense(vs, 'logits', cfg.dense, numClasses, 'linear', rng);
+  let dropRng = rng.fork(1);
+  return {
+    kind: 'cnn',
+    params: vs.params,
+    state: vs.state,
+    paramCount: vs.paramCount,
+    inputShape,
+    numClasses,
+    apply(x, o) {
+      return tf.tidy(() => {
+        let t = asImages(x, [h0, w0, c0]);
+        for (const block of blocks) t = tf.maxPool(block(t), 2, 2, 'same');
+        let z = fc(tf.reshape(t, [-1, flat]) as tf.Tensor2D);
+        if (o.training && cfg.dropout > 0) z = tf.dropout(z, cfg.dropout, undefined, dropRng.int(2 ** 31)) as tf.Tensor2D;
+        return head(z);
+      });
+    },
+    // Dropout masks from a stream the training loop restarts per step (resume-exact dropout).
+    reseed(seed: number) {
+      dropRng = new Rng(seed);
+    },
+    dispose: () => vs.dispose(),
+  };
+}

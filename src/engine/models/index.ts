@@ -1,0 +1,26 @@
+// buildModel: the model zoo behind `model.kind` in the run config.
+import '@tensorflow/tfjs-layers'; // registers tfjs-core gradients under Node (see backend.ts)
+import type { ModelConfig } from '../../shared/config';
+import type { EngineModel } from '../types';
+import { buildCnn } from './cnn';
+import { loadLayersModel } from './layers-model';
+import { buildMlp } from './mlp';
+import { buildResnet18, buildResnet20, buildWideResnet } from './resnet';
+
+export async function buildModel(cfg: ModelConfig, inputShape: number[], numClasses: number, seed: number): Promise<EngineModel> {
+  if (!(numClasses >= 2)) throw new Error(`a classifier needs at least 2 classes, got ${numClasses}`);
+  switch (cfg.kind) {
+    case 'mlp':
+      return buildMlp(cfg, inputShape, numClasses, seed);
+    case 'cnn':
+      return buildCnn(cfg, inputShape, numClasses, seed);
+    case 'resnet20':
+      return buildResnet20(cfg.width, inputShape, numClasses, seed);
+    case 'resnet18':
+      return buildResnet18(cfg.width, inputShape, numClasses, seed);
+    case 'wrn':
+      return buildWideResnet(cfg.depth, cfg.widen, inputShape, numClasses, seed);
+    case 'layers':
+      return loadLayersModel(cfg.path, inputShape, numClasses);
+  }
+}

@@ -1,0 +1,100 @@
+// Building blocks on tfjs-core ops. Dense and conv layers use tf.fused ops so bias and ReLU run
+// inside the matmul/conv kernel (one kernel and one tape entry instead of three).
+import * as tf from '@tensorflow/tfjs-core';
+import type { Rng } from '../rng';
+import { VariableStore, glorotUniform, heNormal } from './init';
+
+export type Activation = 'relu' | 'tanh' | 'gelu' | 'sigmoid' | 'elu' | 'linear';
+
+/** tf.fused supports these in-kernel; the rest are applied after the matmul. */
+const FUSABLE: Partial<Record<Activation, tf.fused.Activation>> = { relu: 'relu', sigmoid: 'sigmoid', elu: 'elu', linear: 'linear' };
+
+export function activate(x: tf.Tensor, act: Activation): tf.Tensor {
+  switch (act) {
+    case 'relu':
+      return tf.relu(x);
+    case 'tanh':
+      return tf.tanh(x);
+    case 'sigmoid':
+      return tf.sigmoid(x);
+    case 'elu':
+      return tf.elu(x);
+    case 'linear':
+      return x;
+    case 'gelu': {
+      // tanh approximation (Hendrycks & Gimpel 2016): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+      const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+      return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+    }
+  }
+}
+
+export interface Dense {
+  (x: tf.Tensor2D): tf.Tensor2D;
+}
+
+export function dense(vs: VariableStore, name: string, inDim: number, outDim: number, act: Activation, rng: Rng): Dense {
+  const init = act === 'relu' || act === 'elu' || act === 'gelu' ? heNormal([inDim, outDim], inDim, rng) : glorotUniform([inDim, outDim], inDim, outDim, rng);
+  const w = vs.param(`${name}/kernel`, [inDim, outDim], init);
+  const b = vs.constant(`${name}/bias`, [outDim], 0, true);
+  const fused = FUSABLE[act];
+  return (x) => {
+    if (fused) return tf.fused.matMul({ a: x, b: w as tf.Tensor2D, bias: b, activation: fused }) as tf.Tensor2D;
+    return activate(tf.fused.matMul({ a: x, b: w as tf.Tensor2D, bias: b }), act) as tf.Tensor2D;
+  };
+}
+
+export interface ConvOpts {
+  kernel: number;
+  stride?: number;
+  bias?: boolean;
+  relu?: boolean;
+}
+
+/** 'same'-padded NHWC convolution with He init (every conv here feeds a ReLU or a batch norm). */
+export function conv(vs: VariableStore, name: string, inC: number, outC: number, o: ConvOpts, rng: Rng): (x: tf.Tensor4D) => tf.Tensor4D {
+  const shape = [o.kernel, o.kernel, inC, outC];
+  const w = vs.param(`${name}/kernel`, shape, heNormal(shape, o.kernel * o.kernel * inC, rng)) as unknown as tf.Tensor4D;
+  const b = o.bias ? vs.constant(`${name}/bias`, [outC], 0, true) : undefined;
+  const stride = o.stride ?? 1;
+  return (x) => tf.fused.conv2d({ x, filter: w, strides: stride, pad: 'same', bias: b, activation: o.relu ? 'relu' : 'linear' });
+}
+
+export interface ForwardOpts {
+  training: boolean;
+  updateState: boolean;
+}
+
+/**
+ * Batch normalisation (Ioffe & Szegedy 2015) over N, H, W. Training uses the batch's statistics;
+ * the running averages move only when `updateState` (SAM's first pass), never in eval mode.
+ * Written with broadcasting ops rather than tf.batchNorm: the FusedBatchNorm gradient in
+ * tfjs-core tiles every per-channel factor up to the activation's full shape (Tile was a quarter
+ * of a ResNet step on wasm); broadcasting gradients reduce with Sum over N·H·W instead.
+ */
+export function batchNorm(vs: VariableStore, name: string, channels: number, momentum = 0.9, eps = 1e-5) {
+  const gamma = vs.constant(`${name}/gamma`, [channels], 1, true) as tf.Variable<tf.Rank.R1>;
+  const beta = vs.constant(`${name}/beta`, [channels], 0, true) as tf.Variable<tf.Rank.R1>;
+  const runMean = vs.constant(`${name}/moving_mean`, [channels], 0, false) as tf.Variable<tf.Rank.R1>;
+  const runVar = vs.constant(`${name}/moving_variance`, [channels], 1, false) as tf.Variable<tf.Rank.R1>;
+  return (x: tf.Tensor4D, o: ForwardOpts): tf.Tensor4D => {
+    if (!o.training) {
+      // y = x·s + (β − μ·s) with s = γ/√(σ² + ε): two passes over x.
+      const scale = tf.mul(gamma, tf.rsqrt(tf.add(runVar, eps)));
+      return tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(runMean, scale))) as tf.Tensor4D;
+    }
+    const mean = tf.mean(x, [0, 1, 2]);
+    const centered = tf.sub(x, mean);
+    const variance = tf.mean(tf.square(centered), [0, 1, 2]);
+    if (o.updateState) {
+      // assign() is not recorded on the gradient tape, so the running statistics are not trained.
+      // The running variance is the unbiased estimate, as in PyTorch and Keras.
+      const n = x.shape[0] * x.shape[1] * x.shape[2];
+      const v = tf.mul(variance, n / Math.max(1, n - 1));
+      runMean.assign(tf.add(tf.mul(runMean, momentum), tf.mul(mean, 1 - momentum)));
+      runVar.assign(tf.add(tf.mul(runVar, momentum), tf.mul(v, 1 - momentum)));
+    }
+    const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, eps)));
+    return tf.add(tf.mul(centered, scale), beta) as tf.Tensor4D;
+  };
+}
