@@ -22,7 +22,8 @@ async function start(): Promise<void> {
   applySessionSecurity(devServerUrl);
   const userData = app.getPath('userData');
   const services = createStudioServices({
-    dbPath: join(userData, 'sam-studio.db'),
+    // The same file `sam-studio serve` and the CLI use by default, so every door sees one history.
+    dbPath: join(userData, 'runs.db'),
     workDir: join(userData, 'runs'),
     launcher: new ElectronTrainerLauncher(),
     nativeBinding: electronSqliteBinding(),
