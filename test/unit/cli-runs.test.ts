@@ -1,35 +1,28 @@
 // `sam-studio runs` and `sam-studio resume` as real processes on a real database.
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStudioServices } from '../../src/main/services/index';
 import { NodeTrainerLauncher } from '../../src/main/services/node-trainer-launcher';
 import { openStore } from '../../src/main/services/store/index';
-import type { RunConfigInput } from '../../src/shared/config';
+import { CLI_ARGS } from './helpers/cli';
+import { FASHION_12_EPOCHS } from './helpers/configs';
+import { makeTempDir, removeTempDir } from './helpers/tmp';
 
 const run = promisify(execFile);
-const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], { maxBuffer: 16 * 1024 * 1024 });
+const cli = (...args: string[]) => run(process.execPath, [...CLI_ARGS, ...args], { maxBuffer: 16 * 1024 * 1024 });
 
-/** Real Fashion-MNIST, a small slice: 12 epochs leave time to kill it after the first. */
-const fashion: RunConfigInput = {
-  epochs: 12,
-  batchSize: 64,
-  backend: 'cpu',
-  data: { name: 'fashion-mnist', limit: 512, testLimit: 256 },
-  model: { kind: 'mlp', hidden: [32] },
-  optimizer: { kind: 'sgd', lr: 0.05 },
-};
+/** 12 epochs leave time to kill it after the first. */
+const fashion = FASHION_12_EPOCHS;
 
 let dir: string;
 let db: string;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sam-cli-runs-'));
+  dir = makeTempDir('sam-cli-runs-');
   db = join(dir, 'runs.db');
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => removeTempDir(dir));
 
 describe('sam-studio runs', () => {
   it('prints one JSON object per run and shows a run whose process is gone as interrupted', async () => {

@@ -1,25 +1,14 @@
 // `sam-studio train` as a real child process: JSON lines ending with `done`, exit code 2 with
 // every bad field named for a bad config, and the run recorded in a real SQLite store with --db.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/main/services/store/index';
+import { CLI_ARGS, runCli as cli } from './helpers/cli';
+import { makeTempDir } from './helpers/tmp';
 
-const work = mkdtempSync(join(tmpdir(), 'cli-train-'));
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const work = makeTempDir('cli-train-');
 
 function writeConfig(name: string, config: unknown): string {
   const path = join(work, name);
@@ -67,7 +56,7 @@ describe('sam-studio train', () => {
   });
 
   it('Ctrl-C (SIGINT) stops at a step boundary with a checkpoint and exits 130', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'train', '--config', writeConfig('sigint.json', { ...SMALL, epochs: 50, logEvery: 2 }), '--json', '--work-dir', join(work, 'sigint')], {
+    const child = spawn(process.execPath, [...CLI_ARGS, 'train', '--config', writeConfig('sigint.json', { ...SMALL, epochs: 50, logEvery: 2 }), '--json', '--work-dir', join(work, 'sigint')], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,28 +1,16 @@
 // `sam-studio hessian` as a real child process on a real SQLite store holding an SGD run and a SAM
 // run (trained by `sam-studio train --db` on real Fashion-MNIST): JSON spectra stored back, the
 // side-by-side table, and clear errors for a missing run or checkpoint.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SpectrumEvent } from '../../src/shared/events';
 import { openStore } from '../../src/main/services/store/index';
+import { runCli as cli } from './helpers/cli';
+import { makeTempDir } from './helpers/tmp';
 
-const work = mkdtempSync(join(tmpdir(), 'cli-hessian-'));
+const work = makeTempDir('cli-hessian-');
 const db = join(work, 'runs.sqlite');
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const BASE = {
   seed: 3,

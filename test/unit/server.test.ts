@@ -2,10 +2,10 @@
 // Host check, CSP on the HTML, schema validation over the wire, live pushes, downloads, and the
 // `sam-studio serve` command end to end.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createConnection } from 'node:net';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -14,6 +14,8 @@ import { NodeTrainerLauncher } from '../../src/main/services/node-trainer-launch
 import { startServer, type RunningServer } from '../../src/server/index';
 import type { StudioApi, StudioEvent } from '../../src/shared/api';
 import type { RunConfigInput } from '../../src/shared/config';
+import { CLI_ARGS } from './helpers/cli';
+import { makeTempDir, removeTempDir } from './helpers/tmp';
 
 const moons: RunConfigInput = {
   epochs: 1,
@@ -37,7 +39,7 @@ let base: string;
 beforeAll(async () => {
   (globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
   ({ connectWebSocketApi } = (await import(/* @vite-ignore */ WS_CLIENT)) as { connectWebSocketApi: typeof connectWebSocketApi });
-  dir = mkdtempSync(join(tmpdir(), 'sam-server-'));
+  dir = makeTempDir('sam-server-');
   const web = join(dir, 'web');
   mkdirSync(web);
   writeFileSync(join(web, 'index.html'), '<!doctype html><title>SAM Studio</title><div id="app"></div>');
@@ -48,7 +50,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
   await services.close();
-  rmSync(dir, { recursive: true, force: true });
+  removeTempDir(dir);
 });
 
 /** A GET with full control over headers (fetch cannot set Host). */
@@ -232,7 +234,7 @@ describe('WebSocket client', () => {
 describe('sam-studio serve', () => {
   it('prints a tokenised loopback URL, guards /api with it, and shuts down on SIGTERM', async () => {
     const db = join(dir, 'serve.db');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'serve', '--port', '0', '--db', db, '--static', join(dir, 'web')], {
+    const child = spawn(process.execPath, [...CLI_ARGS, 'serve', '--port', '0', '--db', db, '--static', join(dir, 'web')], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

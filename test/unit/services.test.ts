@@ -1,8 +1,6 @@
 // The services with real SQLite files and real trainer processes (child_process.fork under tsx):
 // the run lifecycle, the concurrency limit, crash → interrupted → resume, divergence, sweeps,
 // stop/cancel and start-up recovery.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createStudioServices, type StudioServices } from '../../src/main/services/index';
@@ -11,6 +9,8 @@ import { openStore } from '../../src/main/services/store/index';
 import type { RunStatus, StudioEvent } from '../../src/shared/api';
 import type { RunConfigInput } from '../../src/shared/config';
 import type { TrainerEvent } from '../../src/shared/events';
+import { FASHION_12_EPOCHS } from './helpers/configs';
+import { makeTempDir, removeTempDir } from './helpers/tmp';
 
 /** Two moons, a tiny MLP: a whole run takes well under a second of training. */
 const moons: RunConfigInput = {
@@ -23,16 +23,8 @@ const moons: RunConfigInput = {
   logEvery: 2,
 };
 
-/** Real Fashion-MNIST, a small slice: long enough (12 epochs) to kill in the middle. */
-const fashion: RunConfigInput = {
-  epochs: 12,
-  batchSize: 64,
-  backend: 'cpu',
-  data: { name: 'fashion-mnist', limit: 512, testLimit: 256 },
-  model: { kind: 'mlp', hidden: [32] },
-  optimizer: { kind: 'sgd', lr: 0.05 },
-  logEvery: 2,
-};
+/** The shared Fashion-MNIST slice (12 epochs, long enough to kill in the middle), logging every 2 steps. */
+const fashion: RunConfigInput = { ...FASHION_12_EPOCHS, logEvery: 2 };
 
 let dir: string;
 let services: StudioServices | null = null;
@@ -69,13 +61,13 @@ function nextEvent(s: StudioServices, pred: (e: StudioEvent) => boolean): Promis
 }
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sam-services-'));
+  dir = makeTempDir('sam-services-');
   events.length = 0;
 });
 afterEach(async () => {
   await services?.close();
   services = null;
-  rmSync(dir, { recursive: true, force: true });
+  removeTempDir(dir);
 });
 
 describe('run lifecycle', () => {
@@ -254,12 +246,12 @@ describe('sweeps and copies', () => {
 
 describe('files a config points at', () => {
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'sam-services-paths-'));
+    dir = makeTempDir('sam-services-paths-');
   });
   afterEach(async () => {
     await services?.close();
     services = null;
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   });
 
   it('refuses to queue a run or a sweep whose data file is missing, naming data.path, and stores nothing', async () => {

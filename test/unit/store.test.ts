@@ -1,8 +1,6 @@
 // The run database on real SQLite files: migrations, config validation, queries, downsampling,
 // orphan detection and event ingest.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
@@ -10,6 +8,7 @@ import { MIGRATIONS, openStore, type Store } from '../../src/main/services/store
 import { migrate } from '../../src/main/services/store/migrations';
 import type { RunConfigInput } from '../../src/shared/config';
 import type { TrainerEvent } from '../../src/shared/events';
+import { makeTempDir, removeTempDir } from './helpers/tmp';
 
 const baseConfig: RunConfigInput = {
   epochs: 2,
@@ -22,12 +21,12 @@ const baseConfig: RunConfigInput = {
 let dir: string;
 let store: Store;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sam-store-'));
+  dir = makeTempDir('sam-store-');
   store = openStore(join(dir, 'runs.db'));
 });
 afterEach(() => {
   store.close();
-  rmSync(dir, { recursive: true, force: true });
+  removeTempDir(dir);
 });
 
 /** A pid that certainly belonged to a process which has exited. */

@@ -1,7 +1,5 @@
 // Stop and resume: an AbortSignal stops the run at a step boundary with a checkpoint, and
 // resuming from it ends with exactly the weights of a run that was never interrupted.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -13,8 +11,10 @@ import { evaluateSplit } from '../../src/engine/evaluate';
 import { buildModel } from '../../src/engine/models/index';
 import { restoreForAnalysis } from '../../src/engine/restore';
 import { train } from '../../src/engine/train';
+import { type CollectOptions, trainCollect } from './helpers/train';
+import { makeTempDir } from './helpers/tmp';
 
-const work = mkdtempSync(join(tmpdir(), 'train-resume-'));
+const work = makeTempDir('train-resume-');
 
 // SAM around SGD with momentum: the resumed run needs the weights, the momentum buffers and the
 // data order of the interrupted epoch to land on the same weights.
@@ -30,20 +30,8 @@ const CFG: RunConfigInput = {
   logEvery: 4,
 };
 
-async function run(dir: string, opts: { resumeFrom?: string; signal?: AbortSignal; onEvent?: (e: TrainerEvent) => void; config?: RunConfigInput } = {}) {
-  const events: TrainerEvent[] = [];
-  const result = await train(parseRunConfig(structuredClone(opts.config ?? CFG)), {
-    runId: null,
-    workDir: join(work, dir),
-    resumeFrom: opts.resumeFrom ?? null,
-    signal: opts.signal,
-    emit: (e) => {
-      events.push(e);
-      opts.onEvent?.(e);
-    },
-  });
-  return { events, result };
-}
+const run = (dir: string, { config, ...opts }: Omit<CollectOptions, 'runId' | 'workDir'> & { config?: RunConfigInput } = {}) =>
+  trainCollect(config ?? CFG, { ...opts, runId: null, workDir: join(work, dir) });
 
 async function weightsOf(path: string): Promise<number[][]> {
   const { contents, meta } = await loadCheckpoint(path);

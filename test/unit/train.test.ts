@@ -1,15 +1,14 @@
 // The training loop on real Fashion-MNIST (2,000 train / 1,000 test, a small MLP): event order
 // and fields, SAM's ‖ε̂‖ and sharpness, reproducibility, divergence, bad data, no leaked tensors.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { parseRunConfig, type RunConfigInput } from '../../src/shared/config';
+import type { RunConfigInput } from '../../src/shared/config';
 import type { MetricsEvent, TrainerEvent } from '../../src/shared/events';
-import { train } from '../../src/engine/train';
+import { type CollectOptions, trainCollect } from './helpers/train';
+import { makeTempDir } from './helpers/tmp';
 
-const work = mkdtempSync(join(tmpdir(), 'train-test-'));
+const work = makeTempDir('train-test-');
 
 const SMALL: RunConfigInput = {
   seed: 3,
@@ -22,20 +21,8 @@ const SMALL: RunConfigInput = {
   logEvery: 5,
 };
 
-async function runCollect(input: RunConfigInput, dir: string, opts: { resumeFrom?: string; signal?: AbortSignal; onEvent?: (e: TrainerEvent) => void } = {}) {
-  const events: TrainerEvent[] = [];
-  const result = await train(parseRunConfig(structuredClone(input)), {
-    runId: 1,
-    workDir: join(work, dir),
-    resumeFrom: opts.resumeFrom ?? null,
-    signal: opts.signal,
-    emit: (e) => {
-      events.push(e);
-      opts.onEvent?.(e);
-    },
-  });
-  return { events, result };
-}
+const runCollect = (input: RunConfigInput, dir: string, opts: Omit<CollectOptions, 'runId' | 'workDir'> = {}) =>
+  trainCollect(input, { ...opts, runId: 1, workDir: join(work, dir) });
 
 const metrics = (events: TrainerEvent[], scope: 'step' | 'epoch') =>
   events.filter((e): e is MetricsEvent => e.event === 'metrics' && e.scope === scope);

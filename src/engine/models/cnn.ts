@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EngineModel } from '../types';
 import { Rng } from '../rng';
+import { dropoutModel } from './dropout-model';
 import { VariableStore } from './init';
 import { conv, dense } from './layers';
 import { asImages, imageShape } from './shape';
@@ -28,27 +29,9 @@ export function buildCnn(cfg: CnnConfig, inputShape: number[], numClasses: numbe
   const flat = h * w * c;
   const fc = dense(vs, 'dense', flat, cfg.dense, 'relu', rng);
   const head = dense(vs, 'logits', cfg.dense, numClasses, 'linear', rng);
-  let dropRng = rng.fork(1);
-  return {
-    kind: 'cnn',
-    params: vs.params,
-    state: vs.state,
-    paramCount: vs.paramCount,
-    inputShape,
-    numClasses,
-    apply(x, o) {
-      return tf.tidy(() => {
-        let t = asImages(x, [h0, w0, c0]);
-        for (const block of blocks) t = tf.maxPool(block(t), 2, 2, 'same');
-        let z = fc(tf.reshape(t, [-1, flat]) as tf.Tensor2D);
-        if (o.training && cfg.dropout > 0) z = tf.dropout(z, cfg.dropout, undefined, dropRng.int(2 ** 31)) as tf.Tensor2D;
-        return head(z);
-      });
-    },
-    // Dropout masks from a stream the training loop restarts per step (resume-exact dropout).
-    reseed(seed: number) {
-      dropRng = new Rng(seed);
-    },
-    dispose: () => vs.dispose(),
-  };
+  return dropoutModel({ kind: 'cnn', vs, inputShape, numClasses, rate: cfg.dropout, rng }, (x, drop) => {
+    let t = asImages(x, [h0, w0, c0]);
+    for (const block of blocks) t = tf.maxPool(block(t), 2, 2, 'same');
+    return head(drop(fc(tf.reshape(t, [-1, flat]) as tf.Tensor2D)));
+  });
 }

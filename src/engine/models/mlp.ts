@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EngineModel } from '../types';
 import { Rng } from '../rng';
+import { dropoutModel } from './dropout-model';
 import { VariableStore } from './init';
 import { type Activation, dense } from './layers';
 
@@ -18,28 +19,9 @@ export function buildMlp(cfg: MlpConfig, inputShape: number[], numClasses: numbe
   const widths = [inDim, ...cfg.hidden];
   const hidden = cfg.hidden.map((w, i) => dense(vs, `dense${i}`, widths[i], w, cfg.activation, rng));
   const head = dense(vs, 'logits', widths[widths.length - 1], numClasses, 'linear', rng);
-  let dropRng = rng.fork(1);
-  return {
-    kind: 'mlp',
-    params: vs.params,
-    state: vs.state,
-    paramCount: vs.paramCount,
-    inputShape,
-    numClasses,
-    apply(x, o) {
-      return tf.tidy(() => {
-        let h = (x.rank === 2 ? x : tf.reshape(x, [-1, inDim])) as tf.Tensor2D;
-        for (const layer of hidden) {
-          h = layer(h);
-          if (o.training && cfg.dropout > 0) h = tf.dropout(h, cfg.dropout, undefined, dropRng.int(2 ** 31)) as tf.Tensor2D;
-        }
-        return head(h);
-      });
-    },
-    // Dropout masks from a stream the training loop restarts per step (resume-exact dropout).
-    reseed(seed: number) {
-      dropRng = new Rng(seed);
-    },
-    dispose: () => vs.dispose(),
-  };
+  return dropoutModel({ kind: 'mlp', vs, inputShape, numClasses, rate: cfg.dropout, rng }, (x, drop) => {
+    let h = (x.rank === 2 ? x : tf.reshape(x, [-1, inDim])) as tf.Tensor2D;
+    for (const layer of hidden) h = drop(layer(h));
+    return head(h);
+  });
 }
