@@ -48,6 +48,9 @@ export const cpuRung: BackendRung = {
   async activate() {
     await import('@tensorflow/tfjs-backend-cpu');
     if (!(await tf.setBackend('cpu'))) return { ok: false, reason: 'cpu backend failed to initialise' };
+    // tfjs-cpu prints an "install tfjs-node" banner on first use; our BackendReport already says
+    // why tensorflow was skipped, in the run's own words, so the banner is only noise in --json output.
+    (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
     return { ok: true, details: { implementation: 'plain JavaScript' } };
   },
 };
