@@ -35,6 +35,8 @@ export interface RunDetail extends RunSummary {
   backendReport: BackendReport | null;
   checkpoints: { epoch: number; step: number; path: string }[];
   artifacts: ArtifactInfo[];
+  /** The run's last log lines (data source, backend choice, warnings), oldest first. */
+  logs: { at: number; level: 'info' | 'warn' | 'error'; message: string }[];
 }
 
 export interface ArtifactInfo {

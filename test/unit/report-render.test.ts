@@ -42,6 +42,7 @@ function fakeRun(id: number, cfg: RunConfigInput, m: { test: number; train: numb
     backendReport: null,
     checkpoints: [],
     artifacts: [],
+    logs: [],
   } satisfies RunDetail;
   const spectra =
     m.lmax === undefined

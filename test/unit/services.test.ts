@@ -84,6 +84,10 @@ describe('run lifecycle', () => {
     expect(detail.paramCount).toBeGreaterThan(0);
     expect(detail.progress).toBe(1);
     expect(detail.tags).toEqual(['smoke']);
+    // The trainer's log lines are kept, so a reopened Run page still shows where the data came from.
+    const sentLogs = trainerEvents(created.id).flatMap((e) => (e.event === 'log' ? [e.message] : []));
+    expect(sentLogs.length).toBeGreaterThan(0);
+    expect(detail.logs.map((l) => l.message)).toEqual(sentLogs);
     const started = trainerEvents(created.id).find((e) => e.event === 'started');
     const stepsPerEpoch = started?.event === 'started' ? started.stepsPerEpoch : -1;
     expect(detail.checkpoints.at(-1)?.step).toBe(2 * stepsPerEpoch);

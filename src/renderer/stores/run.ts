@@ -53,6 +53,8 @@ export const useRunStore = defineStore('run', () => {
       const [detail, spec, land] = await Promise.all([api.getRun(id), api.getSpectra(id), api.getLandscapes(id)]);
       if (runId.value !== id) return;
       run.value = detail;
+      // Stored lines first; live 'log' events append to them.
+      logs.value = detail.logs.map(({ level, message }) => ({ level, message }));
       spectra.value = spec;
       landscapes.value = land;
       await loadSeries();

@@ -72,7 +72,7 @@ export class Store {
   getRun(id: number): RunDetail | null {
     const r = this.runs.get(id);
     if (!r) return null;
-    return { ...toSummary(r), backendReport: r.backendReport, checkpoints: this.results.checkpoints(id), artifacts: this.results.artifacts(id) };
+    return { ...toSummary(r), backendReport: r.backendReport, checkpoints: this.results.checkpoints(id), artifacts: this.results.artifacts(id), logs: this.results.logs(id, 200) };
   }
 
   getSummary(id: number): RunSummary {
