@@ -2,15 +2,7 @@
 // GPU/WASM → CPU sync that stalls the step pipeline, so the loop adds each step's scalars into a
 // handful of device-side sums and reads them all at once every `logEvery` steps (one sync).
 import * as tf from '@tensorflow/tfjs-core';
-
-/** The scalars one optimizer step returns (Stepper.step); the accumulator takes ownership. */
-export interface StepScalars {
-  loss: tf.Scalar;
-  correct: tf.Scalar;
-  gradNorm: tf.Scalar;
-  epsNorm: tf.Scalar | null;
-  perturbedLoss: tf.Scalar | null;
-}
+import type { StepTensors } from './optim';
 
 /** Window totals as plain numbers, after one read. */
 export interface WindowTotals {
@@ -44,21 +36,15 @@ export class MetricsAccumulator {
   private examples = 0;
   private hasEps = false;
   private hasSharpness = false;
-  /**
-   * @param correctIsFraction true when StepScalars.correct is the batch accuracy (0–1) rather
-   *   than a count of correct examples.
-   */
-  constructor(private readonly correctIsFraction = false) {}
-
   /** Add one step (global step index `step`, batch of `size` examples) and dispose its scalars. */
-  add(s: StepScalars, size: number, step: number): void {
+  add(s: StepTensors, size: number, step: number): void {
     if (s.epsNorm) this.hasEps = true;
     if (s.perturbedLoss) this.hasSharpness = true;
     const next = tf.tidy(() => {
       const zero = tf.scalar(0);
       const f32 = (t: tf.Tensor) => tf.cast(tf.reshape(t, []), 'float32');
       const loss = f32(s.loss);
-      const correct = this.correctIsFraction ? tf.mul(f32(s.correct), size) : f32(s.correct);
+      const correct = f32(s.correct);
       const row = tf.stack([
         tf.mul(loss, size),
         correct,
@@ -125,7 +111,7 @@ export class MetricsAccumulator {
   }
 }
 
-function disposeScalars(s: StepScalars): void {
+function disposeScalars(s: StepTensors): void {
   // One tensor may be returned in two slots (e.g. perturbedLoss === loss when ρ = 0).
   const seen = new Set<tf.Tensor>();
   for (const t of [s.loss, s.correct, s.gradNorm, s.epsNorm, s.perturbedLoss]) {
