@@ -15,6 +15,8 @@ export const useRunsStore = defineStore('runs', () => {
   const search = ref('');
   const status = ref<RunStatus | ''>('');
   const selected = ref<number[]>([]);
+  /** Runs asked to stop that still run: the stop-checkpoint is being written. */
+  const stopping = ref<number[]>([]);
 
   const filtered = computed(() => {
     const q = search.value.trim().toLowerCase();
@@ -29,6 +31,7 @@ export const useRunsStore = defineStore('runs', () => {
   });
 
   function upsert(run: RunSummary): void {
+    if (run.status !== 'running') stopping.value = stopping.value.filter((id) => id !== run.id);
     const i = runs.value.findIndex((r) => r.id === run.id);
     if (i >= 0) runs.value.splice(i, 1, run);
     else runs.value.unshift(run);
@@ -67,9 +70,14 @@ export const useRunsStore = defineStore('runs', () => {
   }
 
   const resume = (id: number) => act(() => api.resumeRun(id));
-  const stop = (id: number) => act(() => api.stopRun(id));
+  const stop = (id: number) =>
+    act(async () => {
+      const run = await api.stopRun(id);
+      if (run.status === 'running' && !stopping.value.includes(id)) stopping.value = [...stopping.value, id];
+      return run;
+    });
   const cancel = (id: number) => act(() => api.cancelRun(id));
   const rerun = (id: number) => act(() => api.rerun(id));
 
-  return { runs, loaded, error, search, status, selected, filtered, load, upsert, toggle, resume, stop, cancel, rerun };
+  return { runs, loaded, error, search, status, selected, stopping, filtered, load, upsert, toggle, resume, stop, cancel, rerun };
 });
