@@ -2,6 +2,7 @@
 // over Electron IPC; the browser door exposes it over a WebSocket. Both validate every request
 // with `apiRequestSchemas` before it reaches a service.
 import { z } from 'zod';
+import { issuesToFieldErrors } from './unknown-keys';
 import { runConfigSchema, type RunConfig, type BackendName, type DatasetName } from './config';
 import type { BackendReport, FinalMetrics, LandscapeEvent, SpectrumEvent, TrainerEvent } from './events';
 import { sweepSpecSchema, type SweepRunPlan } from './sweep';
@@ -63,7 +64,7 @@ export interface Series {
 }
 
 export const runQuerySchema = z
-  .object({
+  .strictObject({
     search: z.string().max(200).optional(),
     status: z.array(z.enum(RUN_STATUSES)).optional(),
     sweepId: z.number().int().optional(),
@@ -75,7 +76,7 @@ export const runQuerySchema = z
   .default({ sort: 'createdAt', order: 'desc', limit: 1000 });
 export type RunQuery = z.input<typeof runQuerySchema>;
 
-export const seriesQuerySchema = z.object({
+export const seriesQuerySchema = z.strictObject({
   runIds: z.array(z.number().int().positive()).min(1, 'pick at least one run').max(200),
   /** Metric names; empty = all. */
   names: z.array(z.string()).default([]),
@@ -86,14 +87,14 @@ export const seriesQuerySchema = z.object({
 });
 export type SeriesQuery = z.input<typeof seriesQuerySchema>;
 
-export const runPatchSchema = z.object({
+export const runPatchSchema = z.strictObject({
   name: z.string().min(1).max(200).optional(),
   notes: z.string().max(100000).optional(),
   tags: z.array(z.string().min(1).max(50)).max(50).optional(),
 });
 export type RunPatch = z.infer<typeof runPatchSchema>;
 
-export const reportRequestSchema = z.object({
+export const reportRequestSchema = z.strictObject({
   runIds: z.array(z.number().int().positive()).min(1, 'pick at least one run'),
   format: z.enum(REPORT_FORMATS),
   title: z.string().max(200).optional(),
@@ -134,7 +135,7 @@ export const apiRequestSchemas = {
   datasets: z.tuple([]),
   listRuns: z.tuple([runQuerySchema]),
   getRun: z.tuple([id]),
-  createRun: z.tuple([runConfigSchema, z.object({ name: z.string().max(200).optional(), tags: z.array(z.string()).optional() }).default({})]),
+  createRun: z.tuple([runConfigSchema, z.strictObject({ name: z.string().max(200).optional(), tags: z.array(z.string()).optional() }).default({})]),
   previewSweep: z.tuple([sweepSpecSchema]),
   createSweep: z.tuple([sweepSpecSchema]),
   stopRun: z.tuple([id]),
@@ -195,12 +196,6 @@ export function validateApiRequest(method: string, args: unknown): unknown[] {
   const schema = apiRequestSchemas[method as ApiMethod] as z.ZodType<unknown[]>;
   const r = schema.safeParse(Array.isArray(args) ? args : [args]);
   if (r.success) return r.data;
-  throw new ApiValidationError(
-    method,
-    r.error.issues.map((i) => ({
-      // Drop the tuple index for single-argument calls so "sam.rho" reads as it does in the form.
-      field: i.path.slice(1).map(String).join('.'),
-      message: i.message,
-    })),
-  );
+  // Drop the tuple index so "sam.rho" reads as it does in the form.
+  throw new ApiValidationError(method, issuesToFieldErrors(schema, r.error.issues, 1));
 }

@@ -1,6 +1,9 @@
 // The one run-config schema: used by the renderer form, the IPC/WebSocket boundary, the CLI,
 // the trainer process and the store. Everything here must stay free of Node, Electron and Vue.
 import { z } from 'zod';
+import { issuesToFieldErrors, type FieldError } from './unknown-keys';
+
+export { fieldPath, type FieldError } from './unknown-keys';
 
 export const DATASET_NAMES = [
   'fashion-mnist',
@@ -27,7 +30,7 @@ const positiveInt = (what: string) =>
   z.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).positive(`${what} must be at least 1`);
 
 export const dataSchema = z
-  .object({
+  .strictObject({
     name: z.enum(DATASET_NAMES, {
       error: () => `unknown data set; choose one of: ${DATASET_NAMES.join(', ')}`,
     }),
@@ -42,7 +45,7 @@ export const dataSchema = z
     /** Fraction of training labels replaced at random (seeded); SAM's label-noise robustness result. */
     labelNoise: z.number().min(0, 'data.labelNoise must be between 0 and 1').max(1, 'data.labelNoise must be between 0 and 1').default(0),
     augment: z
-      .object({
+      .strictObject({
         /** Random crop after zero-padding by this many pixels; 0 = off. */
         cropPadding: z.number().int().min(0).max(16).default(0),
         flip: z.boolean().default(false),
@@ -81,21 +84,21 @@ export const ACTIVATIONS = ['relu', 'tanh', 'gelu', 'sigmoid', 'elu'] as const;
 export const modelSchema = z.discriminatedUnion(
   'kind',
   [
-    z.object({
+    z.strictObject({
       kind: z.literal('mlp'),
       hidden: z.array(positiveInt('model.hidden[i]')).max(16).default([512, 512]),
       activation: z.enum(ACTIVATIONS).default('relu'),
       dropout: z.number().min(0).max(0.9, 'model.dropout must be < 0.9').default(0),
     }),
-    z.object({
+    z.strictObject({
       kind: z.literal('cnn'),
       filters: z.array(positiveInt('model.filters[i]')).min(1).max(6).default([32, 64]),
       dense: positiveInt('model.dense').default(128),
       dropout: z.number().min(0).max(0.9).default(0),
     }),
-    z.object({ kind: z.literal('resnet20'), width: positiveInt('model.width').default(16) }),
-    z.object({ kind: z.literal('resnet18'), width: positiveInt('model.width').default(64) }),
-    z.object({
+    z.strictObject({ kind: z.literal('resnet20'), width: positiveInt('model.width').default(16) }),
+    z.strictObject({ kind: z.literal('resnet18'), width: positiveInt('model.width').default(64) }),
+    z.strictObject({
       kind: z.literal('wrn'),
       depth: z
         .number()
@@ -104,7 +107,7 @@ export const modelSchema = z.discriminatedUnion(
         .default(16),
       widen: positiveInt('model.widen').default(4),
     }),
-    z.object({
+    z.strictObject({
       kind: z.literal('layers'),
       /** model.json of a tfjs Layers model (weights beside it), fine-tuned. */
       path: z.string().min(1, 'model.path must name a model.json'),
@@ -115,7 +118,7 @@ export const modelSchema = z.discriminatedUnion(
 export type ModelConfig = z.output<typeof modelSchema>;
 export type ModelKind = ModelConfig['kind'];
 
-export const optimizerSchema = z.object({
+export const optimizerSchema = z.strictObject({
   kind: z.enum(['sgd', 'adam', 'adamw'], { error: () => 'unknown optimizer.kind; choose sgd, adam or adamw' }),
   lr: z.number({ error: 'optimizer.lr must be a number' }).positive('optimizer.lr must be > 0').max(10, 'optimizer.lr must be ≤ 10'),
   momentum: z.number().min(0, 'optimizer.momentum must be in [0, 1)').lt(1, 'optimizer.momentum must be in [0, 1)').default(0.9),
@@ -135,7 +138,7 @@ export const optimizerSchema = z.object({
 });
 export type OptimizerConfig = z.output<typeof optimizerSchema>;
 
-export const scheduleSchema = z.object({
+export const scheduleSchema = z.strictObject({
   kind: z.enum(['constant', 'step', 'cosine']).default('constant'),
   warmupEpochs: z.number().min(0).default(0),
   /** step schedule: multiply by gamma at each of these epochs. */
@@ -146,7 +149,7 @@ export const scheduleSchema = z.object({
 });
 export type ScheduleConfig = z.output<typeof scheduleSchema>;
 
-export const samSchema = z.object({
+export const samSchema = z.strictObject({
   rho: z.number({ error: 'sam.rho must be a number' }).min(0, 'sam.rho must be ≥ 0 (ρ = 0 is plain base optimizer)').max(10, 'sam.rho must be ≤ 10'),
   /** m-sharpness chunk size; null = the whole batch (plain SAM). Must divide batchSize. */
   m: positiveInt('sam.m').nullable().default(null),
@@ -157,7 +160,7 @@ export const samSchema = z.object({
 });
 export type SamConfig = z.output<typeof samSchema>;
 
-export const hessianSchema = z.object({
+export const hessianSchema = z.strictObject({
   /** Analyse every N epochs; null = only at the end. */
   everyEpochs: positiveInt('hessian.everyEpochs').nullable().default(null),
   atEnd: z.boolean().default(true),
@@ -173,7 +176,7 @@ export const hessianSchema = z.object({
 export type HessianConfig = z.output<typeof hessianSchema>;
 
 export const runConfigSchema = z
-  .object({
+  .strictObject({
     name: z.string().max(200).optional(),
     seed: z.number().int('seed must be a whole number').min(0, 'seed must be ≥ 0').default(0),
     epochs: positiveInt('epochs').max(10000, 'epochs must be ≤ 10000'),
@@ -215,33 +218,15 @@ export function divisorsOf(n: number): number[] {
   return out;
 }
 
-export interface FieldError {
-  /** Dotted path of the field, e.g. "sam.rho"; "" for the whole config. */
-  field: string;
-  message: string;
-}
-
 export type ValidationResult =
   | { ok: true; config: RunConfig }
   | { ok: false; errors: FieldError[] };
 
-export function fieldPath(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
-}
-
-/** Validate anything (form state, IPC payload, JSON file) as a RunConfig. */
+/** Validate anything (form state, IPC payload, JSON file) as a RunConfig. Unknown keys are errors. */
 export function validateRunConfig(input: unknown): ValidationResult {
   const r = runConfigSchema.safeParse(input);
   if (r.success) return { ok: true, config: r.data };
-  return {
-    ok: false,
-    errors: r.error.issues.map((i) => {
-      const field = fieldPath(i.path);
-      // zod's own messages do not name the field; ours do. Prefix where it is missing.
-      const message = field && !i.message.includes(field) ? `${field}: ${i.message}` : i.message;
-      return { field, message };
-    }),
-  };
+  return { ok: false, errors: issuesToFieldErrors(runConfigSchema, r.error.issues) };
 }
 
 export class ConfigError extends Error {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { parseRunConfig, runConfigSchema, type RunConfig, type RunConfigInput } from './config';
 
-export const sweepSpecSchema = z.object({
+export const sweepSpecSchema = z.strictObject({
   name: z.string().min(1, 'sweep name must not be empty').max(200),
   /** The config every run starts from; its `sam` block is replaced per grid point. */
   base: runConfigSchema,

@@ -87,6 +87,23 @@ describe('run config schema', () => {
     expect(() => presetConfig('nope')).toThrow(/unknown example "nope"/);
   });
 
+  it('refuses a misspelt or unknown key at any depth, naming it and the setting meant', () => {
+    const errors = errorsOf({ ...base, optimizer: { kind: 'sgd', lr: 0.05, weightdecay: 0.5 }, sam: { rho: 0.05, rh0: 1 }, epoch: 3, model: { kind: 'cnn', filter: [8] } });
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        { field: 'optimizer.weightdecay', message: 'optimizer.weightdecay is not a setting; did you mean optimizer.weightDecay?' },
+        { field: 'sam.rh0', message: 'sam.rh0 is not a setting; did you mean sam.rho?' },
+        { field: 'epoch', message: 'epoch is not a setting; did you mean epochs?' },
+        { field: 'model.filter', message: 'model.filter is not a setting; did you mean model.filters?' },
+      ]),
+    );
+    expect(errors).toHaveLength(4);
+    // Nothing close: the message lists what the block accepts.
+    const [far] = errorsOf({ ...base, data: { name: 'fashion-mnist', colour: true } });
+    expect(far.field).toBe('data.colour');
+    expect(far.message).toMatch(/^data\.colour is not a setting; known settings of data: name, path, limit, /);
+  });
+
   it('divisorsOf lists divisors in order', () => {
     expect(divisorsOf(12)).toEqual([1, 2, 3, 4, 6, 12]);
   });

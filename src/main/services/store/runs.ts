@@ -2,6 +2,7 @@
 // status transitions. Configs are validated with the shared schema when written and when read,
 // so no code downstream ever sees a config the engine would reject.
 import type Database from 'better-sqlite3';
+import { issuesToFieldErrors } from '../../../shared/unknown-keys';
 import { runConfigSchema, type RunConfig, type BackendName } from '../../../shared/config';
 import { runQuerySchema, type RunQuery, type RunStatus, type RunSummary, type RunPatch } from '../../../shared/api';
 import type { BackendReport, FinalMetrics } from '../../../shared/events';
@@ -99,7 +100,7 @@ const SORT_SQL: Record<string, string> = {
 export function parseStoredConfig(runId: number, json: string): RunConfig {
   const r = runConfigSchema.safeParse(JSON.parse(json));
   if (!r.success) {
-    const issues = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    const issues = issuesToFieldErrors(runConfigSchema, r.error.issues).map((e) => e.message).join('; ');
     throw new Error(`run ${runId}: the stored config no longer validates (${issues}); duplicate the run with a fixed config`);
   }
   return r.data;
