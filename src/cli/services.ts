@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createStudioServices, type CreateStudioServicesOptions, type StudioServices } from '../main/services/index';
 import { NodeTrainerLauncher } from '../main/services/node-trainer-launcher';
-import { RunNotFoundError } from '../main/services/store/store';
+import { RunNotFoundError } from '../main/services/store/index';
 import type { RunDetail } from '../shared/api';
 import { UsageError } from './args';
 import { trainerEntry } from './paths';

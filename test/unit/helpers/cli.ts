@@ -15,7 +15,12 @@ mkdirSync(join(CLI_HOME, '.config'), { recursive: true });
 /** The default run database of CLI processes started here (the desktop app's path under CLI_HOME). */
 export const DEFAULT_DB = process.platform === 'darwin' ? join(CLI_HOME, 'Library', 'Application Support', 'sam-studio', 'runs.db') : join(CLI_HOME, '.config', 'sam-studio', 'runs.db');
 
-export const CLI_ENV: NodeJS.ProcessEnv = { ...process.env, HOME: CLI_HOME, XDG_CONFIG_HOME: join(CLI_HOME, '.config') };
+/** `env` with this file's scratch home (kept whatever `env` says). */
+export function cliEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, HOME: CLI_HOME, XDG_CONFIG_HOME: join(CLI_HOME, '.config') };
+}
+
+export const CLI_ENV = cliEnv();
 
 export interface CliResult {
   code: number | null;
@@ -40,7 +45,7 @@ export function collect(child: ChildProcess): Promise<CliResult> {
   });
 }
 
-/** Runs `sam-studio <args>` to completion; resolves with any exit code. */
-export function runCli(args: string[]): Promise<CliResult> {
-  return collect(startCli(args));
+/** Runs `sam-studio <args>` to completion (extra environment in `env`); resolves with any exit code. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
+  return collect(startCli(args, { env: cliEnv(env) }));
 }
