@@ -76,10 +76,10 @@ describe('config differences', () => {
   const sam = presetConfig('fashion-mnist-sam');
   const sgd1 = { ...sgd, seed: 1 };
   it('keeps the rows that differ and labels runs by them', () => {
-    const rows = configRows([sgd, sam]).filter((r) => r.differs).map((r) => r.key);
-    expect(rows).toContain('sam');
+    const rows = configRows([sgd, sam]).filter((r) => r.differs).map((r) => r.field);
+    expect(rows).toContain('sam.rho');
     expect(rows).not.toContain('seed');
-    expect(differingLabel([sgd, sam], 1)).toBe('SAM(ρ=0.05) + sgd lr=0.05');
+    expect(differingLabel([sgd, sam], 1)).toBe('SAM ρ=0.05');
     expect(differingLabel([sgd, sgd1], 1)).toBe('seed=1');
   });
   it('groups runs that differ only by seed (and name)', () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { linearScale, logScale, niceStep } from '../../src/main/services/reports/svg/scale';
 import { lineChart } from '../../src/main/services/reports/svg/line-chart';
 import { heatmap, viridis } from '../../src/main/services/reports/svg/heatmap';
-import { configRows } from '../../src/main/services/reports/config-diff';
+import { configRows } from '../../src/shared/config-diff';
 import { readSamEffect } from '../../src/main/services/reports/sam-reading';
 import { csvCell, parseCsv } from '../../src/main/services/reports/csv';
 import { decimate } from '../../src/main/services/reports/svg/decimate';

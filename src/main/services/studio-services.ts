@@ -23,6 +23,7 @@ import type { LandscapeEvent, SpectrumEvent } from '../../shared/events';
 import { expandSweep, type SweepRunPlan } from '../../shared/sweep';
 import { exportReport, REPORT_MIME, type PdfRenderer } from './reports/index';
 import { defaultRunName, derivedName } from './run-names';
+import { autoRunName, isAutomaticName } from '../../shared/run-name';
 import { RunScheduler } from './scheduler';
 import { RunNotFoundError, pidAlive, type Store } from './store/index';
 import type { TrainerLauncher } from './trainer-launcher';
@@ -216,7 +217,8 @@ export class StudioServicesImpl implements StudioApi {
   async duplicateRun(id: number, config: unknown): Promise<RunSummary> {
     const run = this.store.requireRun(id);
     const c = checkedConfig('duplicateRun', config);
-    const name = c.name && c.name !== run.config.name ? c.name : derivedName(run.name, 'copy');
+    // A name the user typed is kept (with "(copy)"); an automatic one follows the new config.
+    const name = c.name && c.name !== run.config.name ? c.name : isAutomaticName(run.name, run.config) ? autoRunName(c) : derivedName(run.name, 'copy');
     return this.queueNew({ name, config: c, tags: run.tags });
   }
 

@@ -1,7 +1,7 @@
 // The report's tables as HTML fragments: runs, final metrics (best marked), machine and backend,
 // configuration (differences highlighted), final spectra, notes.
 import { describeOptimizer } from '../../../shared/config';
-import { configRows } from './config-diff';
+import { configRows } from '../../../shared/config-diff';
 import { bestIndex, lastSpectrum, METRIC_COLUMNS } from './final-metrics';
 import { runColor } from './figures';
 import { formatBytes } from './machine';

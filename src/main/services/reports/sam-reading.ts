@@ -1,7 +1,7 @@
 // "Did SAM help?": a short reading computed from the stored numbers. It states what the numbers
 // show (test accuracy, generalisation gap, λ_max — the quantities Foret et al. 2021 relate to
 // sharpness) and never more: one seed per run is not a significance test.
-import { configDistance } from './config-diff';
+import { configDistance } from '../../../shared/config-diff';
 import { accuracyGap, finalValue, isSam, lambdaMax } from './final-metrics';
 import type { ReportRun } from './types';
 
