@@ -39,6 +39,8 @@ function fakeRun(id: number, cfg: RunConfigInput, m: { test: number; train: numb
     failureReason: null,
     finalMetrics: { testAccuracy: m.test, trainAccuracy: m.train, testLoss: 0.5, trainLoss: 0.4 },
     paramCount: 100,
+    archived: false,
+    phase: null,
     backendReport: null,
     checkpoints: [],
     artifacts: [],

@@ -58,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
     const before = await services.getRun(runId);
     if (before.status === 'running') throw new Error(`run ${runId} is still running in another SAM Studio process; stop it there first`);
     services.subscribe((e) => {
-      if ((e.type === 'run-event' || e.type === 'run-deleted' ? e.runId : e.run.id) !== runId) return;
+      if ((e.type === 'run-event' || e.type === 'run-deleted' ? e.runId : e.type === 'analysis-updated' ? e.job.runId : e.run.id) !== runId) return;
       if (json) {
         if (e.type === 'run-event') console.log(JSON.stringify(e.event));
         return;
