@@ -50,14 +50,14 @@ describe('debiased EMA', () => {
 });
 
 describe('seed groups and best values', () => {
-  it('averages seeds on the longest run’s grid, with the population std', () => {
-    // At x = 0: values 1 and 3 → mean 2, std 1. At x = 2: only the longer run reaches it → 5, 0.
+  it('averages seeds on the longest run’s grid, with the sample std', () => {
+    // At x = 0: values 1 and 3 → mean 2, sample std √2. At x = 2: only the longer run reaches it → 5, 0.
     const a = { x: [0, 1, 2], y: [1, 2, 5] };
     const b = { x: [0, 1], y: [3, 4] };
     const ms = meanStd([a, b]);
     expect(ms.x).toEqual([0, 1, 2]);
     expect(ms.mean).toEqual([2, 3, 5]);
-    expect(ms.std).toEqual([1, 1, 0]);
+    expect(ms.std).toEqual([Math.SQRT2, Math.SQRT2, 0]);
     expect(ms.n).toEqual([2, 2, 1]);
   });
   it('interpolates linearly inside the range and refuses outside it', () => {
