@@ -6,10 +6,17 @@ import type { RunConfig } from './config';
 import { configRows } from './config-diff';
 import { methodLabel } from './run-name';
 
-/** Key identifying runs that differ only by seed (and name). */
+/**
+ * Key identifying runs that are repeats of one experiment: equal but for the seed, the name, and
+ * settings that do not change what is trained (analysis schedule, logging, checkpoints, backend).
+ */
 export function seedGroupKey(c: RunConfig): string {
-  const { seed: _seed, name: _name, ...rest } = c;
-  return JSON.stringify(rest);
+  return JSON.stringify(experimentOf(c));
+}
+
+function experimentOf(c: RunConfig): Omit<RunConfig, 'seed' | 'name' | 'hessian' | 'logEvery' | 'checkpointEvery' | 'backend'> {
+  const { seed: _s, name: _n, hessian: _h, logEvery: _l, checkpointEvery: _c, backend: _b, ...rest } = c;
+  return rest;
 }
 
 export interface SeedGroup {
@@ -44,7 +51,7 @@ const SHORT_PREFIX = /^(data|model|schedule|hessian)\./;
  * Seed and name are left out (a group's members differ in them by definition).
  */
 export function differingParts(configs: readonly RunConfig[], index: number, maxOthers = 3): string[] {
-  const rows = configRows(configs.map(({ seed: _s, name: _n, ...rest }) => ({ ...rest, seed: 0 }) as RunConfig)).filter((r) => r.differs);
+  const rows = configRows(configs.map((c) => experimentOf(c) as RunConfig)).filter((r) => r.differs);
   const parts: string[] = [];
   if (rows.some((r) => SAM_OR_OPTIMIZER.test(r.field))) {
     parts.push(methodLabel(configs[index]));
