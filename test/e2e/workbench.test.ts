@@ -43,6 +43,8 @@ async function fillSmallRun(name: string): Promise<void> {
   await fill('logEvery', 2);
   await fill('optimizer.lr', 0.05);
   await fill('name', name);
+  // The form leads with SAM; these runs start from plain SGD unless a test picks SAM.
+  await page.check('#method-base');
 }
 
 /** Click Train; the page opens the new run. Returns its id from the URL. */
@@ -103,7 +105,7 @@ describe.skipIf(!existsSync(FASHION))('the workbench in Chromium', () => {
   it('marks a bad value at its field and keeps Train disabled', async () => {
     await fillSmallRun('bad values');
     await expect.poll(() => page.isEnabled('#train')).toBe(true);
-    await page.check('#sam-on');
+    await page.check('#method-sam');
     await fill('sam.rho', -1);
     await expect.poll(() => fieldErrors('sam.rho')).toEqual([expect.stringContaining('sam.rho must be ≥ 0')]);
     await expect.poll(() => page.getAttribute(fieldId('sam.rho'), 'aria-invalid')).toBe('true');
@@ -128,7 +130,7 @@ describe.skipIf(!existsSync(FASHION))('the workbench in Chromium', () => {
     await page.keyboard.press('Tab');
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('f-sam-m');
     await expect.poll(() => page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).not.toBe('none');
-    await page.uncheck('#sam-on');
+    await page.check('#method-base');
   });
 
   it('trains an SGD run and a SAM run from the form and shows their curves growing live', async () => {
@@ -137,7 +139,7 @@ describe.skipIf(!existsSync(FASHION))('the workbench in Chromium', () => {
     await expectLiveGrowth(sgdId);
 
     await fillSmallRun('e2e SAM');
-    await page.check('#sam-on');
+    await page.check('#method-sam');
     await fill('sam.rho', 0.05);
     samId = await train();
     await expectLiveGrowth(samId);
@@ -179,7 +181,7 @@ describe.skipIf(!existsSync(FASHION))('the workbench in Chromium', () => {
 
     // "Differences only" keeps the rows that differ (SAM on/off, the seed is equal).
     const keys = () => page.locator('#config-table tbody th').allTextContents();
-    await expect.poll(keys).toContain('sam');
+    await expect.poll(keys).toContain('sam.rho');
     expect(await keys()).not.toContain('seed');
     await page.uncheck('#diff-only');
     await expect.poll(keys).toContain('seed');
@@ -323,6 +325,13 @@ describe.skipIf(!existsSync(FASHION))('the workbench in Chromium', () => {
     expect(stopped.status, stopped.failureReason ?? '').toBe('interrupted');
     await expect.poll(() => row.getAttribute('data-status')).toBe('interrupted');
     await expect.poll(() => row.locator('.reason').textContent()).toContain('stopped by the user');
+    // The run page reads a user's Stop as an interruption, in the warning colour, not "Failed" in red.
+    await page.goto(`${studio.server.url}#/run/${id}`);
+    const ending = page.locator('.run-page .failure');
+    await expect.poll(() => ending.textContent()).toMatch(/^Interrupted: stopped by the user at step \d+/);
+    expect(await ending.getAttribute('class')).not.toContain('error-text');
+    await page.screenshot({ path: join(screenshotDir(), 'run-interrupted.png') });
+    await page.goto(`${studio.server.url}#/runs`);
     await row.locator('button', { hasText: 'Resume' }).click();
     const resumed = await waitForRun(id, ['done'], 240_000);
     expect(resumed.status).toBe('done');

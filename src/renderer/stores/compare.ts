@@ -146,11 +146,13 @@ export const useCompareStore = defineStore('compare', () => {
   }
 
   /** Seed groups: runs whose configs are equal except for the seed (and name). */
-  const groups = computed<SeedGroup[]>(() => seedGroups(configs.value.map((config, i) => ({ id: ids.value[i], config }))));
+  // `ids` changes as a page opens, `configs` once the runs have loaded: pair them only when they match.
+  const loadedIds = computed(() => (configs.value.length === ids.value.length ? ids.value : []));
+  const groups = computed<SeedGroup[]>(() => seedGroups(loadedIds.value.map((id, i) => ({ id, config: configs.value[i] }))));
   /** "SAM ρ=0.05 · 3 seeds": what sets each group apart, never run ids. */
   const groupNames = computed(() => groupLabels(groups.value));
   /** Each run by what sets it apart (seed included), so two seeds of one config read apart. */
-  const diffLabels = computed(() => Object.fromEntries(ids.value.map((id, i) => [id, runDiffLabel(configs.value, i)])) as Record<number, string>);
+  const diffLabels = computed(() => Object.fromEntries(loadedIds.value.map((id, i) => [id, runDiffLabel(configs.value, i)])) as Record<number, string>);
   const groupOf = computed(() => {
     const m = new Map<number, SeedGroup>();
     for (const g of groups.value) for (const id of g.ids) m.set(id, g);
