@@ -39,7 +39,7 @@ export function ingestEvents(
       points.length = 0;
     };
     for (const { runId, event: e, at } of batch) {
-      progress.observe(runId, () => repos.runs.get(runId)!.config, e, at ?? Date.now());
+      progress.observe(runId, () => repos.runs.get(runId)?.config ?? null, e, at);
       if (e.event === 'metrics' && e.scope === 'step') touched.set(runId, Math.max(e.step, touched.get(runId) ?? 0));
       else if (!touched.has(runId)) touched.set(runId, null);
       switch (e.event) {

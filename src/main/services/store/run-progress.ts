@@ -150,18 +150,36 @@ class RunTrack {
   }
 }
 
-/** The tracks of the runs this process ingests events for. */
+/**
+ * The tracks of the runs this process ingests events for. Events are timed by when they arrived
+ * (`at`, stamped by the IngestBuffer); events stored without it (a replay, an import) are timed
+ * by the trainer's own clock, the metrics' timeMs.
+ */
 export class ProgressBook {
   private readonly tracks = new Map<number, RunTrack>();
+  private readonly trainerClock = new Map<number, number>();
 
-  observe(runId: number, config: () => RunConfig, e: TrainerEvent, at: number): void {
+  observe(runId: number, config: () => RunConfig | null, e: TrainerEvent, at?: number): void {
     let t = this.tracks.get(runId);
     if (!t || e.event === 'started') {
-      t = new RunTrack(e.event === 'started' ? e.config : config());
+      const c = e.event === 'started' ? e.config : config();
+      // No such run: nothing to track (the store refuses the rows themselves).
+      if (!c) return;
+      t = new RunTrack(c);
       this.tracks.set(runId, t);
     }
-    t.observe(e, at);
-    if (e.event === 'done' || e.event === 'stopped' || e.event === 'failed') this.tracks.delete(runId);
+    let when = at;
+    if (when === undefined) {
+      // A (resumed) trainer's clock starts at 0 with its `started` event.
+      if (e.event === 'started') this.trainerClock.set(runId, 0);
+      if (e.event === 'metrics') this.trainerClock.set(runId, e.timeMs);
+      when = this.trainerClock.get(runId) ?? 0;
+    }
+    t.observe(e, when);
+    if (e.event === 'done' || e.event === 'stopped' || e.event === 'failed') {
+      this.tracks.delete(runId);
+      this.trainerClock.delete(runId);
+    }
   }
 
   state(runId: number): ProgressState | null {
