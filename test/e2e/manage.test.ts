@@ -255,6 +255,9 @@ describe.skipIf(!existsSync(FASHION))('managing and reading runs in Chromium', (
   });
 
   it('compares two seeds that read apart, with whole chips, wall-time "at" as durations, one Export', async () => {
+    // Long names that differ only at their end: a chip must not cut exactly the part that differs.
+    await studio.services.updateRun(ids.sam0, { name: 'SAM on Fashion-MNIST, the configuration we keep coming back to — seed zero' });
+    await studio.services.updateRun(ids.sam1, { name: 'SAM on Fashion-MNIST, the configuration we keep coming back to — seed one' });
     await page.goto(`${studio.server.url}#/compare?ids=${ids.sam0},${ids.sam1},${ids.sgd0}`);
     await expect.poll(() => page.locator('#metrics-table tbody tr').count()).toBe(3);
     const diff = (id: number) => page.locator(`.legend li[data-run-id="${id}"] .diff`).textContent();

@@ -128,6 +128,14 @@ describe.skipIf(!existsSync(FASHION))('a new user, from an empty database to a P
     expect((await scatter.getAttribute('data-legend'))!.split('|').sort()).toEqual(['SAM ρ=0.05 · 2 seeds', 'SGD · 2 seeds']);
     await drawn();
     await shot('new-user-3-grouped');
+    // On a narrow window the four spectra panels wrap: nothing in the Spectra section scrolls sideways.
+    await page.setViewportSize({ width: 900, height: 900 });
+    const sideways = await page.locator('section[aria-labelledby="spec-h"]').evaluate((sec) =>
+      [sec, ...sec.querySelectorAll('div')].filter((el) => el.scrollWidth > el.clientWidth + 1).length,
+    );
+    expect(sideways).toBe(0);
+    await shot('new-user-3b-narrow');
+    await page.setViewportSize({ width: 1360, height: 900 });
   });
 
   it('exports a PDF report of the comparison', async () => {

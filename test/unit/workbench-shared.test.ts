@@ -112,3 +112,17 @@ describe('statistics', () => {
     expect(welchDifference(summarize([1])!, summarize([2, 3])!).ci95).toBeNull();
   });
 });
+
+describe('chart ticks', () => {
+  it('labels a short log axis 1-2-5 (more than one label) and thins decades on a short wide one', async () => {
+    const { logTickLabel, fmtClock } = await import('../../src/renderer/lib/ticks');
+    // chart.js's log ticks from 0.5 to 3: before, only "1" had a label.
+    const ticks = [0.5, 0.6, 0.7, 0.8, 0.9, 1, 2, 3];
+    expect(ticks.map((t) => logTickLabel(t, ticks)).filter(Boolean)).toEqual(['0.5', '0.6', '0.7', '0.8', '0.9', '1', '2', '3']);
+    // Six decades on a 4-label axis: every second power of ten.
+    const wide = [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1];
+    expect(wide.map((t) => logTickLabel(t, wide, 4)).filter(Boolean)).toEqual(['1e-4', '0.01', '1']);
+    expect(fmtClock(95)).toBe('1m 35s');
+    expect(fmtClock(3725)).toBe('1h 02m');
+  });
+});
