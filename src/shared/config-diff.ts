@@ -27,6 +27,15 @@ function mergedShape(values: readonly unknown[]): unknown {
   return Object.fromEntries(keys.map((k) => [k, mergedShape(objs.map((o) => o[k]))]));
 }
 
+/** What a null leaf means, where the schema gives null a meaning. */
+const NULL_MEANS: Record<string, string> = {
+  'sam.m': 'whole batch',
+  'data.limit': 'all',
+  'data.testLimit': 'all',
+  'hessian.everyEpochs': 'end only',
+  'optimizer.gradClip': 'off',
+};
+
 /** Value at a dotted path; a null section on the way (sam: null) reads as "off". */
 function lookup(config: unknown, path: string[]): string {
   let v: unknown = config;
@@ -35,7 +44,7 @@ function lookup(config: unknown, path: string[]): string {
     if (!isObject(v) || !(k in v)) return '—';
     v = v[k];
   }
-  return display(v);
+  return v === null ? (NULL_MEANS[path.join('.')] ?? 'none') : display(v);
 }
 
 function leafPaths(shape: unknown, prefix: string[] = []): string[][] {

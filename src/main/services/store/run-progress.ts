@@ -123,7 +123,9 @@ class RunTrack {
   /** Time one analysis takes: measured, else read off the one in progress, else a prior. */
   private analysisEstimate(stepMs: number): number {
     if (this.analysisMs.length) return this.analysisMs.reduce((a, b) => a + b, 0) / this.analysisMs.length;
-    if (this.current && this.current.fraction >= 0.05) return (this.now - this.current.startedAt) / this.current.fraction;
+    // The pace of the analysis in progress beats the prior as soon as it says anything.
+    const elapsed = this.current ? this.now - this.current.startedAt : 0;
+    if (this.current && (this.current.fraction >= 0.02 || (this.current.fraction > 0 && elapsed >= 2000))) return elapsed / this.current.fraction;
     const h = this.config.hessian;
     if (!h) return 0;
     // Prior: an exact Hessian-vector product costs about two gradients on the Hessian batch; a
