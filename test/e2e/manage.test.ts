@@ -10,17 +10,16 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { RunSummary } from '../../src/shared/api';
 import type { RunConfigInput } from '../../src/shared/config';
-import { openBrowser, screenshotDir, startStudio, type Browser, type Studio } from './harness';
+import { drawn as drawnIn, fieldId, openBrowser, shot as shotOf, startStudio, type Browser, type Studio } from './harness';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 let studio: Studio;
 let browser: Browser;
 let page: Page;
 
-const fieldId = (field: string) => `#f-${field.replace(/[^a-z0-9]+/gi, '-')}`;
 const fill = (field: string, value: string | number) => page.fill(fieldId(field), String(value));
-const shot = (name: string) => page.screenshot({ path: join(screenshotDir(), `${name}.png`), fullPage: true });
-const drawn = () => page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+const shot = (name: string) => shotOf(page, name);
+const drawn = () => drawnIn(page);
 const shownIds = () => page.locator('#runs-table tbody tr').evaluateAll((rs) => rs.map((r) => Number((r as HTMLElement).dataset.runId)));
 
 /** A tiny Fashion-MNIST run: 2 epochs over 320 examples. */

@@ -8,17 +8,16 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { runColor } from '../../src/shared/colors';
-import { openBrowser, screenshotDir, startStudio, type Browser, type Studio } from './harness';
+import { drawn as drawnIn, fieldId, openBrowser, screenshotDir, shot as shotOf, startStudio, type Browser, type Studio } from './harness';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 let studio: Studio;
 let browser: Browser;
 let page: Page;
 
-const fieldId = (field: string) => `#f-${field.replace(/[^a-z0-9]+/gi, '-')}`;
 const fill = (field: string, value: string | number) => page.fill(fieldId(field), String(value));
-const shot = (name: string) => page.screenshot({ path: join(screenshotDir(), `${name}.png`), fullPage: true });
-const drawn = () => page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+const shot = (name: string) => shotOf(page, name);
+const drawn = () => drawnIn(page);
 
 async function allDone(ids: number[]): Promise<boolean> {
   const runs = await Promise.all(ids.map((id) => studio.services.getRun(id)));

@@ -9,14 +9,13 @@ import type { Page } from 'playwright-core';
 import type { RunSummary } from '../../src/shared/api';
 import { CSV_COLUMNS, parseCsv } from '../../src/main/services/reports/csv';
 import { presetConfig } from '../../src/shared/presets';
-import { openBrowser, screenshotDir, startStudio, type Browser, type Studio } from './harness';
+import { drawn as drawnIn, fieldId, openBrowser, screenshotDir, startStudio, type Browser, type Studio } from './harness';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 let studio: Studio;
 let browser: Browser;
 let page: Page;
 
-const fieldId = (field: string) => `#f-${field.replace(/[^a-z0-9]+/gi, '-')}`;
 const fill = (field: string, value: string | number) => page.fill(fieldId(field), String(value));
 const fieldErrors = (field: string) => page.locator(`[data-field="${field}"] .errors li`).allTextContents();
 
@@ -78,8 +77,7 @@ async function expectLiveGrowth(id: number): Promise<void> {
   await expect.poll(points, { timeout: 150_000 }).toBeGreaterThan(partial);
 }
 
-/** Two animation frames: what the last data change scheduled has been drawn (before a screenshot). */
-const drawn = () => page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+const drawn = () => drawnIn(page);
 
 describe.skipIf(!existsSync(FASHION))('the workbench in Chromium', () => {
   // Inside the describe: a skipped suite starts neither the server nor Chromium.
