@@ -40,12 +40,6 @@ export function epochRng(seed: number, epoch: number): Rng {
   return new Rng(seed).fork(SHUFFLE_SALT + epoch);
 }
 
-/** Seed of the model's random stream for global step `step` (0-based) of a run seeded `seed`. */
-const DROPOUT_SALT = 0xd409;
-export function stepSeed(seed: number, step: number): number {
-  return Math.floor(new Rng(seed).fork(DROPOUT_SALT + step).next() * 2 ** 31);
-}
-
 /** Train `config`; resolves with (and emits) exactly one terminal event. */
 export async function train(config: RunConfig, opts: TrainOptions): Promise<TerminalEvent> {
   const run = new TrainingRun(config, opts);
@@ -178,9 +172,6 @@ class TrainingRun {
       if (this.opts.signal?.aborted) return false;
       // Epoch time at the END of this step, so a warm-up's first step is not a no-op (lr(0) = 0).
       const lr = learningRateAt(config, this.pos.epoch + (this.pos.stepInEpoch + 1) / stepsPerEpoch);
-      // Dropout masks as a function of the global step (not of how many steps this process ran),
-      // so resuming from a checkpoint draws the same masks as the uninterrupted run.
-      model.reseed?.(stepSeed(config.seed, this.pos.step));
       // Not inside tf.tidy: the stepper keeps its own state tensors across steps.
       const x = tf.tensor(b.x, [b.size, ...model.inputShape]);
       const y = tf.tensor1d(b.y, 'int32');

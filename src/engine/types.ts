@@ -19,10 +19,11 @@ export interface EngineModel {
    */
   apply(x: tf.Tensor, opts: { training: boolean; updateState?: boolean }): tf.Tensor2D;
   /**
-   * Optional: restart the model's own random stream (dropout masks) from `seed`. The training
-   * loop calls it before every step with a value derived from (run seed, global step), so the
-   * masks depend only on the step — a run resumed from a checkpoint draws the same masks as an
-   * uninterrupted one. Models without randomness may omit it.
+   * Optional: restart the model's own random stream (dropout masks) from `seed`. The stepper
+   * calls it before every pass with a key derived from (run seed, step, m-sharpness chunk), so
+   * SAM's two passes of a step see the same masks, and the masks depend only on the step — a run
+   * resumed from a checkpoint draws the same ones as an uninterrupted run. Models without
+   * randomness may omit it.
    */
   reseed?(seed: number): void;
   dispose(): void;

@@ -1,6 +1,8 @@
 // The model object shared by the MLP and the CNN: variables from one VariableStore, and dropout
-// masks drawn from the model's own stream, which the training loop restarts per step (`reseed`),
-// so a resumed run draws the same masks as an uninterrupted one.
+// masks drawn in order from the model's own stream. The stepper restarts that stream (`reseed`)
+// with the step's key before every pass, so SAM's second pass replays the first pass's masks
+// (same layers, same shapes, same order → the same sub-network), and a resumed run draws the
+// same masks as an uninterrupted one.
 import * as tf from '@tensorflow/tfjs-core';
 import type { EngineModel } from '../types';
 import { Rng } from '../rng';

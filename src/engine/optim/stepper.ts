@@ -7,6 +7,7 @@ import { makeBaseOptimizer } from './base';
 import { clipByGlobalNorm, globalNorm } from './clip';
 import { gradientPass } from './pass';
 import { checkSamOptions, firstStep, samPerturbation, secondStep } from './sam';
+import { dropoutKey } from './step-seeds';
 import type { OptState } from './types';
 import { decayMask } from './weight-decay';
 
@@ -27,7 +28,7 @@ export interface StepTensors {
 export interface StepperConfig {
   optimizer: OptimizerConfig;
   sam: SamConfig | null;
-  /** Unused today (every step is deterministic); kept so a stochastic variant needs no API change. */
+  /** Run seed: with the step count it keys each step's dropout masks (default 0). */
   seed?: number;
 }
 
@@ -58,6 +59,17 @@ export function createStepper(model: EngineModel, cfg: StepperConfig): Stepper {
   let eps: tf.Tensor[] | null = null;
   let lrT: tf.Scalar | null = null;
   let lrValue = NaN;
+  const seed = cfg.seed ?? 0;
+  /** Steps taken (restored from checkpoints): with the seed it keys the step's randomness. */
+  let t = 0;
+
+  /**
+   * Every pass of chunk `chunk` in this step draws the same dropout masks (the SAM paper's JAX
+   * code feeds both passes one key): ε̂ and the step are computed on the same sub-network.
+   */
+  function replayKey(chunk: number): void {
+    model.reseed?.(dropoutKey(seed, t, chunk));
+  }
 
   const passOpts = { weightDecay: lossWeightDecay, decayMask: mask };
 
@@ -85,6 +97,7 @@ export function createStepper(model: EngineModel, cfg: StepperConfig): Stepper {
 
   function plainStep(x: tf.Tensor, y: tf.Tensor1D, lr: tf.Scalar): StepTensors {
     const [loss, correct, gradNorm] = tf.tidy(() => {
+      replayKey(0);
       const first = gradientPass(model, x, y, { ...passOpts, updateState: true, wantCorrect: true });
       const norm = globalNorm(first.grads);
       applyBase(first.grads, lr, norm);
@@ -98,13 +111,16 @@ export function createStepper(model: EngineModel, cfg: StepperConfig): Stepper {
    * batch-norm statistics), ε̂ from that gradient, second pass at w + ε̂ with the statistics frozen,
    * back to w. Returns the second-pass gradient; the base step happens once, after all chunks.
    */
-  function samChunk(x: tf.Tensor, y: tf.Tensor1D, s: SamConfig, keepEps: boolean) {
+  function samChunk(x: tf.Tensor, y: tf.Tensor1D, s: SamConfig, chunk: number) {
+    const keepEps = chunk === 0;
+    replayKey(chunk);
     const first = gradientPass(model, x, y, { ...passOpts, updateState: true, wantCorrect: true });
     const gradNorm = globalNorm(first.grads);
     const { eps: e, epsNorm } = samPerturbation(first.grads, params, s, gradNorm);
     const saved = firstStep(params, e); // climb to w + ε̂
     let second: ReturnType<typeof gradientPass>;
     try {
+      replayKey(chunk);
       second = gradientPass(model, x, y, { ...passOpts, updateState: false, wantCorrect: false });
     } finally {
       secondStep(params, saved); // back to w, even if the second pass threw
@@ -128,7 +144,7 @@ export function createStepper(model: EngineModel, cfg: StepperConfig): Stepper {
     const k = batch / m;
     if (k === 1) {
       const [loss, correct, gradNorm, epsNorm, perturbedLoss] = tf.tidy(() => {
-        const c = samChunk(x, y, s, true);
+        const c = samChunk(x, y, s, 0);
         applyBase(c.second.grads, lr, null);
         return [c.first.loss, c.first.correct as tf.Scalar, c.gradNorm, c.epsNorm, c.second.loss];
       });
@@ -154,7 +170,7 @@ export function createStepper(model: EngineModel, cfg: StepperConfig): Stepper {
         if (i > 0) stateVars.forEach((v, j) => v.assign(s0[j]));
         const prev: ChunkSums | null = acc;
         const next: ChunkSums = tf.tidy(() => {
-          const c = samChunk(xs[i], ys[i], s, i === 0);
+          const c = samChunk(xs[i], ys[i], s, i);
           const cur: ChunkSums = {
             g: c.first.grads,
             h: c.second.grads,
@@ -193,15 +209,20 @@ export function createStepper(model: EngineModel, cfg: StepperConfig): Stepper {
       }
       const lrS = lrScalar(lr);
       const labels = y as tf.Tensor1D;
-      return sam ? samStep(x, labels, lrS, sam) : plainStep(x, labels, lrS);
+      const out = sam ? samStep(x, labels, lrS, sam) : plainStep(x, labels, lrS);
+      t++;
+      return out;
     },
     lastEpsilon: () => eps,
     getState() {
       const out: Record<string, tf.Tensor> = {};
-      for (const [k, t] of Object.entries(state)) out[k] = tf.clone(t);
+      for (const [k, v] of Object.entries(state)) out[k] = tf.clone(v);
+      out[STEP_KEY] = tf.scalar(t, 'int32');
       return out;
     },
-    setState(next) {
+    setState(saved) {
+      // Checkpoints written before the stepper counted its steps have no STEP_KEY: start at 0.
+      const { [STEP_KEY]: steps, ...next } = saved;
       const want = Object.keys(state).sort();
       const got = Object.keys(next).sort();
       const missing = want.filter((k) => !(k in next));
@@ -224,7 +245,8 @@ export function createStepper(model: EngineModel, cfg: StepperConfig): Stepper {
       const old = state;
       state = {};
       for (const k of want) state[k] = tf.keep(tf.clone(next[k]));
-      Object.values(old).forEach((t) => t.dispose());
+      Object.values(old).forEach((v) => v.dispose());
+      t = steps ? steps.dataSync()[0] : 0;
     },
     dispose() {
       Object.values(state).forEach((t) => t.dispose());
@@ -236,6 +258,9 @@ export function createStepper(model: EngineModel, cfg: StepperConfig): Stepper {
     },
   };
 }
+
+/** The stepper's own entry in getState(): how many steps it has taken (int32 scalar). */
+const STEP_KEY = 'stepper/t';
 
 /** Running sums over m-sharpness chunks: first/second-pass gradients, losses, ‖ε̂‖, hits, BN state. */
 // A type alias (not an interface) so it is a tf.TensorContainer tf.tidy can return.
