@@ -6,6 +6,11 @@ export interface EngineModel {
   readonly kind: string;
   /** Trainable weights, in a stable order (checkpoints and flat vectors rely on it). */
   readonly params: tf.Variable[];
+  /**
+   * Optional: true where params[i] is a normalisation layer's scale or offset (batch norm's γ and
+   * β), in the order of `params`. SAM-ON (Mueller et al. 2023) perturbs only these. Absent = none.
+   */
+  readonly normalization?: readonly boolean[];
   /** Non-trainable state such as batch-norm running statistics (checkpointed, never perturbed by SAM). */
   readonly state: tf.Variable[];
   readonly paramCount: number;

@@ -34,7 +34,8 @@ export function dropoutModel(spec: DropoutModelSpec, forward: (x: tf.Tensor, dro
     inputShape: spec.inputShape,
     numClasses: spec.numClasses,
     apply(x, o) {
-      const drop: Dropout = (t) => (o.training && rate > 0 ? (tf.dropout(t, rate, undefined, dropRng.int(2 ** 31)) as typeof t) : t);
+      // Seeds start at 1: tfjs treats a seed of 0 as "no seed" and would draw an unreproducible mask.
+      const drop: Dropout = (t) => (o.training && rate > 0 ? (tf.dropout(t, rate, undefined, 1 + dropRng.int(2 ** 31 - 1)) as typeof t) : t);
       return tf.tidy(() => forward(x, drop));
     },
     reseed(seed: number) {
