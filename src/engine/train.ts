@@ -14,7 +14,7 @@ import { evaluateSplit, type SplitScore } from './evaluate';
 import { MetricsAccumulator, type WindowTotals } from './metrics-accumulator';
 import { buildModel } from './models/index';
 import { createStepper } from './optim/index';
-import { learningRateAt } from './optim/schedule';
+import { learningRateAt, learningRateRange } from './optim/schedule';
 import { Rng } from './rng';
 import { analysisDue, runAnalysis } from './train-analysis';
 import type { EngineModel } from './types';
@@ -121,7 +121,7 @@ class TrainingRun {
     this.emit({ event: 'log', runId: opts.runId, level: 'info', message: `data: ${data.name} from ${data.source} (${data.train.n} train, ${data.validation?.n ?? 0} validation, ${data.test.n} test)` });
     const model: EngineModel = await buildModel(config.model, data.inputShape, data.numClasses, config.seed);
     this.model = model;
-    this.stepper = createStepper(model, { optimizer: config.optimizer, sam: config.sam, seed: config.seed });
+    this.stepper = createStepper(model, { optimizer: config.optimizer, sam: config.sam, seed: config.seed, lrRange: learningRateRange(config) });
     if (opts.resumeFrom) await this.restore(opts.resumeFrom);
     const dropLast = data.train.n >= config.batchSize;
     const stepsPerEpoch = dropLast ? Math.floor(data.train.n / config.batchSize) : Math.ceil(data.train.n / config.batchSize);
@@ -215,9 +215,13 @@ class TrainingRun {
       gradNorm: w.gradNormSum / w.steps,
       examplesPerSec: seconds > 0 ? w.examples / seconds : 0,
     };
-    if (w.epsNormSum !== null) values.epsNorm = w.epsNormSum / w.steps;
+    // A step's cost in forward-backward passes (and forward-only ones, ESAM's) over the whole batch.
+    values.passesPerStep = w.passesSum / w.steps;
+    if (w.forwardPassesSum > 0) values.forwardPassesPerStep = w.forwardPassesSum / w.steps;
+    // ‖ε̂‖ and sharpness exist on two-pass steps only (LookSAM takes one pass between its SAM steps).
+    if (w.epsNormSum !== null) values.epsNorm = w.epsNormSum / w.perturbedSteps;
     if (w.sharpnessSum !== null) {
-      values.sharpness = w.sharpnessSum / w.steps;
+      values.sharpness = w.sharpnessSum / w.perturbedSteps;
       this.last.sharpness = values.sharpness;
     }
     this.emit({
