@@ -343,9 +343,22 @@ export function describeSam(sam: SamConfig): string {
   if (sam.m !== null) parts.push(`m=${sam.m}`);
   if (sam.p !== 2) parts.push('p=∞');
   if (sam.adaptive) parts.push('ASAM');
-  if (v.kind === 'gsam') parts.push(`α=${v.alpha}`);
-  if (v.kind === 'esam') parts.push(`β=${v.beta}`, `γ=${v.gamma}`);
-  if (v.kind === 'looksam') parts.push(`k=${v.k}`, `α=${v.alpha}`);
-  if (v.kind === 'friendly-sam') parts.push(`σ=${v.sigma}`, `λ=${v.lambda}`);
+  parts.push(...variantSettings(v));
   return `${SAM_VARIANT_LABELS[v.kind]}(${parts.join(' ')})`;
+}
+
+/** A variant's own settings as short labels: ["α=0.2"], ["k=5", "α=0.7"], [] for SAM and SAM-ON. */
+export function variantSettings(v: SamVariantConfig): string[] {
+  switch (v.kind) {
+    case 'gsam':
+      return [`α=${v.alpha}`];
+    case 'esam':
+      return [`β=${v.beta}`, `γ=${v.gamma}`];
+    case 'looksam':
+      return [`k=${v.k}`, `α=${v.alpha}`];
+    case 'friendly-sam':
+      return [`σ=${v.sigma}`, `λ=${v.lambda}`];
+    default:
+      return [];
+  }
 }

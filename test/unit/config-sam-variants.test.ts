@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { describeOptimizer, parseRunConfig, validateRunConfig, type RunConfigInput } from '../../src/shared/config';
 import { differingLabel } from '../../src/renderer/lib/config-diff';
 import { configRows } from '../../src/main/services/reports/config-diff';
+import { expandSweep } from '../../src/shared/sweep';
 import { defaultRunName } from '../../src/main/services/run-names';
 
 const base: RunConfigInput = {
@@ -75,5 +76,22 @@ describe('sam.variant', () => {
       ['sam.variant.alpha', '—', '0.7'],
     ]);
     expect(differingLabel([a, b], 1)).toBe('LookSAM(ρ=0.05 k=2 α=0.7) + sgd lr=0.05');
+  });
+
+  it('a sweep runs each chosen variant at every grid point; LookSAM and Friendly-SAM at the whole-batch points only', () => {
+    const plans = expandSweep({
+      name: 'v',
+      base: parseRunConfig(base),
+      rho: [0.05],
+      m: [null, 16],
+      variants: [{ kind: 'sam' }, { kind: 'looksam', k: 2 }],
+    });
+    expect(plans.map((p) => p.name)).toEqual(['v · SGD baseline', 'v · SAM ρ=0.05', 'v · SAM ρ=0.05 m=16', 'v · LookSAM ρ=0.05 k=2 α=0.7']);
+    expect(plans[3].config.sam).toMatchObject({ m: null, variant: { kind: 'looksam', k: 2, alpha: 0.7 } });
+    // No variants given: the base config's own (here none: SAM).
+    expect(expandSweep({ name: 'w', base: parseRunConfig(base), rho: [0.1], baseline: false }).map((p) => p.config.sam?.variant)).toEqual([{ kind: 'sam' }]);
+    expect(() => expandSweep({ name: 'x', base: parseRunConfig(base), rho: [0.1], m: [16], variants: [{ kind: 'friendly-sam' }] })).toThrow(
+      /Friendly-SAM does not combine with m-sharpness; add “whole” to the m values/,
+    );
   });
 });
