@@ -129,19 +129,19 @@ describe('ESAM (Du et al. 2022): stochastic weight perturbation and sharpness-se
 
 describe('LookSAM (Liu et al. 2022): SAM every k steps, g + α·(‖g‖/‖g_v‖)·g_v in between', () => {
   it('k = 2: step 0 is SAM and stores g_v; step 1 takes one pass and reuses it', () => {
-    // Step 0 on example C: update gp, g_v = gp − (⟨gp, g⟩/‖g‖²)·g.
-    // Step 1 at w₁ = −gp: one pass gives g′ = ∇L(w₁); update g′ + 0.7·(‖g′‖/‖g_v‖)·g_v.
+    // Step 0 on example C with lr = 0 (the weights stay at 0, the state is kept): the SAM step,
+    //   g_v = gp − (⟨gp, g⟩/‖g‖²)·g,  ⟨gp, g⟩/‖g‖² = 1.6047892
+    //       = (0.1350453, −0.1350453, 0.0900302, −0.0900302, 0.0835994, −0.0835994),  ‖g_v‖ = 0.2581919
+    // Step 1 on example C at w = 0, lr = 1: one pass gives g, and the update is
+    //   g + 0.7·(‖g‖/‖g_v‖)·g_v = g + 3.4560671·g_v = (0.9667255, −0.9667255, −0.4388497, 0.4388497, 0.2889253, −0.2889253)
     const m = ZERO();
     const s = createStepper(m, { optimizer: SGD1, sam: sam({ kind: 'looksam', k: 2, alpha: 0.7 }) });
-    const r0 = stepWith(s, m, XS, YS, 1);
-    expectClose(r0.grad, GP);
-    const gv = GP.map((v, i) => v - (dotv(GP, G) / dotv(G, G)) * G[i]);
+    const r0 = stepWith(s, m, XS, YS, 0);
     const state = s.getState();
-    expectClose(flat([state['looksam/gv/0'], state['looksam/gv/1']]), gv);
+    expectClose(flat([state['looksam/gv/0'], state['looksam/gv/1']]), [0.1350453, -0.1350453, 0.0900302, -0.0900302, 0.0835994, -0.0835994], 1e-6);
     tf.dispose(Object.values(state));
-    const g1 = gradAt(m, XS, YS);
     const r1 = stepWith(s, m, XS, YS, 1);
-    expectClose(r1.grad, g1.map((v, i) => v + 0.7 * (norm(g1) / norm(gv)) * gv[i]));
+    expectClose(r1.grad, [0.9667255, -0.9667255, -0.4388497, 0.4388497, 0.2889253, -0.2889253], 1e-6);
     expect([r0.passes.forwardBackward, r1.passes.forwardBackward]).toEqual([2, 1]);
     expect([r1.epsNorm, r1.perturbedLoss]).toEqual([null, null]);
     expect(stepWith(s, m, XS, YS, 1).passes.forwardBackward).toBe(2); // step 2: SAM again
@@ -151,20 +151,24 @@ describe('LookSAM (Liu et al. 2022): SAM every k steps, g + α·(‖g‖/‖g_v�
 });
 
 describe('Friendly-SAM (Li et al. 2024): perturb along g − σ·m', () => {
-  it('step 0 perturbs along g and sets m = g; step 1 along g₁ − σ·m, then m = λ·m + (1 − λ)·g₁', () => {
+  it('step 0 sets m = g; step 1 perturbs along g₁ − σ·m, then m = λ·m + (1 − λ)·g₁', () => {
+    // Step 0 on x₁ = [1, 2], y₁ = 0 at w = 0 with lr = 0 (weights stay): ε̂ along g_A, m = g_A
+    //   = (−½, ½, −1, 1, −½, ½).  Step 1 on x₂ = [3, −1], y₂ = 1, still at w = 0, lr = 1:
+    //   g₂ = (1.5, −1.5, −0.5, 0.5, 0.5, −0.5);  d = g₂ − m = (2, −2, 0.5, −0.5, 1, −1), ‖d‖² = 10.5
+    //   ε̂ = ρ·d/√10.5 = c·d with c = 0.5/√10.5 = 0.1543033; at w + ε̂, x₂'s logits are [6.5c, −6.5c]:
+    //   update = σ(13c)·(3, −3, −1, 1, 1, −1), σ(13c) = 0.8814197
+    //   m₁ = 0.9·g_A + 0.1·g₂ = (−0.3, 0.3, −0.95, 0.95, −0.4, 0.4)
     const m = ZERO();
     const s = createStepper(m, { optimizer: SGD1, sam: sam({ kind: 'friendly-sam', sigma: 1, lambda: 0.9 }) });
-    const r0 = stepWith(s, m, XS, YS, 1);
-    expectClose(r0.grad, GP); // m₋₁ does not exist: SAM's ε̂
-    const g1 = gradAt(m, XS, YS);
-    const d = g1.map((v, i) => v - G[i]);
-    const eps = d.map((v) => (0.5 * v) / norm(d));
-    const w1 = flat(m.params);
-    const r1 = stepWith(s, m, XS, YS, 1);
-    expectClose(r1.eps!, eps);
-    expectClose(r1.grad, gradAtShifted([w1.slice(0, 2), w1.slice(2, 4)], w1.slice(4), eps, XS, YS), 1e-6);
+    const r0 = stepWith(s, m, [XS[0]], [YS[0]], 0);
+    expectClose(r0.eps!, [-0.5, 0.5, -1, 1, -0.5, 0.5].map((v) => (0.5 * v) / Math.sqrt(3))); // SAM's ε̂
+    const r1 = stepWith(s, m, [XS[1]], [YS[1]], 1);
+    const c = 0.5 / Math.sqrt(10.5);
+    expectClose(r1.eps!, [2, -2, 0.5, -0.5, 1, -1].map((v) => c * v));
+    expect(sigmoid(13 * c)).toBeCloseTo(0.8814197, 7);
+    expectClose(r1.grad, [3, -3, -1, 1, 1, -1].map((v) => v * 0.8814197), 1e-6);
     const state = s.getState();
-    expectClose(flat([state['friendly-sam/m/0'], state['friendly-sam/m/1']]), G.map((v, i) => 0.9 * v + 0.1 * g1[i]));
+    expectClose(flat([state['friendly-sam/m/0'], state['friendly-sam/m/1']]), [-0.3, 0.3, -0.95, 0.95, -0.4, 0.4]);
     tf.dispose(Object.values(state));
     s.dispose();
     m.dispose();
