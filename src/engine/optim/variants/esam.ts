@@ -7,7 +7,9 @@
 // The authors' code (dydjw9/Efficient_SAM) draws SWP per parameter tensor; this draws per weight,
 // as the paper writes it, from the step's seed (a resumed run draws the same mask). SDS costs a
 // forward pass at w + ε̃ over the whole batch and saves (1 − γ) of the second backward pass.
-// β = γ = 1 is SAM: no mask, every example, no extra forward.
+// β = γ = 1 is SAM: no mask, every example, no extra forward. With dropout, the ranking pass
+// replays the first pass's masks; the second pass draws its masks for the smaller batch (tfjs
+// draws a mask per tensor), so its selected rows do not keep their first-pass masks.
 import * as tf from '@tensorflow/tfjs-core';
 import type { SamPerturbationOptions } from '../sam';
 import { samPerturbation } from '../sam';
