@@ -1,7 +1,7 @@
 // Automatic run names, from the config alone, so a name always says what the run is:
 // "Fashion-MNIST MLP 512-512 · SAM ρ=0.05 m=8", "Two moons MLP 32 · SGD". A user-given name is
 // kept as typed; a name that is one of these automatic ones follows the config when it changes.
-import type { DatasetName, ModelConfig, RunConfig } from './config';
+import { SAM_VARIANT_LABELS, variantSettings, type DatasetName, type ModelConfig, type RunConfig } from './config';
 
 const DATA_LABEL: Record<DatasetName, string> = {
   'fashion-mnist': 'Fashion-MNIST',
@@ -41,14 +41,19 @@ export function modelLabel(m: ModelConfig): string {
 
 /**
  * The optimizer as a practitioner names it: "SGD", "Adam", or the SAM settings that define the
- * run ("SAM ρ=0.05 m=8 p=∞", "ASAM ρ=0.5"), with the base optimizer added when it is not SGD.
+ * run ("SAM ρ=0.05 m=8 p=∞", "ASAM ρ=0.5", "LookSAM ρ=0.05 k=5 α=0.7", "Friendly-SAM ASAM ρ=0.1 σ=1
+ * λ=0.9"), with the base optimizer added when it is not SGD.
  */
 export function methodLabel(c: RunConfig): string {
   const base = BASE_LABEL[c.optimizer.kind];
   if (!c.sam) return base;
-  const parts = [`${c.sam.adaptive ? 'ASAM' : 'SAM'} ρ=${c.sam.rho}`];
+  const v = c.sam.variant;
+  const name = v.kind === 'sam' ? (c.sam.adaptive ? 'ASAM' : 'SAM') : `${SAM_VARIANT_LABELS[v.kind]}${c.sam.adaptive ? ' ASAM' : ''}`;
+  const rho = v.kind === 'gsam' && v.rhoMin !== null && v.rhoMin !== c.sam.rho ? `ρ=${v.rhoMin}…${c.sam.rho}` : `ρ=${c.sam.rho}`;
+  const parts = [`${name} ${rho}`];
   if (c.sam.m !== null) parts.push(`m=${c.sam.m}`);
   if (c.sam.p === 'inf') parts.push('p=∞');
+  parts.push(...variantSettings(v));
   if (c.optimizer.kind !== 'sgd') parts.push(`+ ${base}`);
   return parts.join(' ');
 }

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import type { RunSummary } from '../../src/shared/api';
 import { CSV_COLUMNS, parseCsv } from '../../src/main/services/reports/csv';
 import { presetConfig } from '../../src/shared/presets';
+import { formFields, waitForRunIn } from './form-helpers';
 import { drawn as drawnIn, fieldId, openBrowser, screenshotDir, startStudio, type Browser, type Studio } from './harness';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
@@ -16,18 +16,8 @@ let studio: Studio;
 let browser: Browser;
 let page: Page;
 
-const fill = (field: string, value: string | number) => page.fill(fieldId(field), String(value));
-const fieldErrors = (field: string) => page.locator(`[data-field="${field}"] .errors li`).allTextContents();
-
-async function waitForRun(id: number, statuses: string[], timeoutMs = 150_000): Promise<RunSummary> {
-  const t0 = Date.now();
-  for (;;) {
-    const r = await studio.services.getRun(id);
-    if (statuses.includes(r.status)) return r;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`run ${id} still ${r.status} after ${timeoutMs} ms (${r.failureReason ?? ''})`);
-    await new Promise((res) => setTimeout(res, 200));
-  }
-}
+const { fill, fieldErrors } = formFields(() => page);
+const waitForRun = (id: number, statuses: string[], timeoutMs?: number) => waitForRunIn(studio, id, statuses, timeoutMs);
 
 /** Fill the form for a small Fashion-MNIST MLP run (the user's steps). */
 async function fillSmallRun(name: string): Promise<void> {

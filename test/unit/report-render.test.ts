@@ -120,7 +120,7 @@ describe('config diff', () => {
   it('keeps sections in schema order and marks only differing fields', () => {
     const rows = configRows([parseRunConfig(base), parseRunConfig({ ...base, sam: { rho: 0.05 }, optimizer: { kind: 'sgd', lr: 0.2 } })]);
     const diff = rows.filter((r) => r.differs).map((r) => r.field);
-    expect(diff).toEqual(['optimizer.lr', 'sam.rho', 'sam.m', 'sam.p', 'sam.adaptive', 'sam.eta']);
+    expect(diff).toEqual(['optimizer.lr', 'sam.rho', 'sam.m', 'sam.p', 'sam.adaptive', 'sam.eta', 'sam.variant.kind']);
     const rho = rows.find((r) => r.field === 'sam.rho')!;
     expect(rho.values).toEqual(['off', '0.05']);
     // sam sits between schedule and hessian, as in the schema, not appended at the end.

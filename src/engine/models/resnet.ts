@@ -78,6 +78,7 @@ function buildResidual(layout: Layout, inputShape: number[], numClasses: number,
   return {
     kind: layout.kind,
     params: ctx.vs.params,
+    normalization: ctx.vs.normalization,
     state: ctx.vs.state,
     paramCount: ctx.vs.paramCount,
     inputShape,
