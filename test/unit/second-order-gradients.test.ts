@@ -6,10 +6,10 @@
 // differentiates — including its tie rule (max-pool) and padding. Model-level double backprop
 // against PyTorch float64 is in hessian-models.test.ts.
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/engine/backend';
+import { describe, expect, it } from 'vitest';
 import { SECOND_ORDER_GRADIENTS, registerSecondOrderGradients } from '../../src/engine/gradients/index';
 import { Rng } from '../../src/engine/rng';
+import { onBackendWithoutLeaks } from './helpers/backend';
 
 type Attrs = tf.NamedAttrMap;
 
@@ -75,14 +75,7 @@ describe('registration', () => {
 });
 
 describe.each(['cpu', 'wasm'] as const)('second-order gradients on %s', (backend) => {
-  let before = 0;
-  beforeAll(async () => {
-    await initBackend(backend);
-    before = tf.memory().numTensors;
-  });
-  afterAll(() => {
-    expect(tf.memory().numTensors).toBe(before);
-  });
+  onBackendWithoutLeaks(backend);
 
   // [input HWC, kernel size, stride, padding]: odd sizes with 'same' pad unevenly (bottom/right).
   const convCases: [number[], number, number, 'same' | 'valid'][] = [
@@ -106,7 +99,7 @@ describe.each(['cpu', 'wasm'] as const)('second-order gradients on %s', (backend
   it.each(convCases)('Conv2DBackpropInput (x %j, k%i s%i %s): the gradient tfjs ships, checked the same way', (hwc, k, s, pad) => {
     const rng = new Rng(2);
     const filter = randn([k, k, hwc[2], 4], rng);
-    const outShape = shapeOf(() => tf.conv2d(tf.zeros([2, ...hwc]) as tf.Tensor4D, filter as tf.Tensor4D, s, pad));
+    const outShape = shapeOf(() => tf.conv2d(tf.zeros([2, ...hwc]) as unknown as tf.Tensor4D, filter as tf.Tensor4D, s, pad));
     const dy = randn(outShape, rng);
     const attrs = { strides: s, pad, dataFormat: 'NHWC', inputShape: [2, ...hwc] };
     for (const name of ['dy', 'filter']) expectDirectionalMatch(directional(tf.Conv2DBackpropInput, { dy, filter }, attrs, name, rng));

@@ -13,23 +13,31 @@ import * as tf from '@tensorflow/tfjs-core';
 
 type Attrs = tf.NamedAttrMap;
 
+/** The attributes the convolution kernels share (the rest say which shape to produce). */
+interface ConvAttrs {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dilations?: [number, number] | number;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+const run = (kernel: string, inputs: tf.NamedTensorMap, attrs: object) => tf.engine().runKernel(kernel, inputs, attrs as Attrs) as tf.Tensor;
+
+function convAttrs(attrs: Attrs): ConvAttrs {
+  const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs as unknown as ConvAttrs;
+  return { strides, pad, dataFormat: dataFormat ?? 'NHWC', dilations: dilations ?? 1, dimRoundingMode };
+}
+
 export const conv2dBackpropFilterGradient: tf.GradConfig = {
   kernelName: tf.Conv2DBackpropFilter,
   inputsToSave: ['x', 'dy'],
   gradFunc: (ddw, saved, attrs: Attrs) => {
-    const [x, dy] = saved as [tf.Tensor4D, tf.Tensor4D];
-    const { strides, pad, dataFormat, dimRoundingMode } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-    const filter = ddw as tf.Tensor4D;
+    const [x, dy] = saved;
+    const a = convAttrs(attrs);
     return {
-      x: () =>
-        tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter }, {
-          strides,
-          pad,
-          dataFormat,
-          dimRoundingMode,
-          inputShape: x.shape,
-        } as unknown as Attrs) as tf.Tensor4D,
-      dy: () => tf.conv2d(x, filter, strides, pad as 'same', dataFormat === 'NCHW' ? 'NCHW' : 'NHWC', 1, dimRoundingMode),
+      x: () => run(tf.Conv2DBackpropInput, { dy, filter: ddw as tf.Tensor }, { ...a, inputShape: x.shape }),
+      dy: () => run(tf.Conv2D, { x, filter: ddw as tf.Tensor }, a),
     };
   },
 };
@@ -37,20 +45,12 @@ export const conv2dBackpropFilterGradient: tf.GradConfig = {
 export const depthwiseBackpropInputGradient: tf.GradConfig = {
   kernelName: tf.DepthwiseConv2dNativeBackpropInput,
   inputsToSave: ['dy', 'filter'],
-  gradFunc: (upstream, saved, attrs: Attrs) => {
-    const ddx = upstream as tf.Tensor4D;
-    const [dy, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
-    const { strides, pad, dilations, dimRoundingMode } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
+  gradFunc: (ddx, saved, attrs: Attrs) => {
+    const [dy, filter] = saved;
+    const a = convAttrs(attrs);
     return {
-      dy: () => tf.engine().runKernel(tf.DepthwiseConv2dNative, { x: ddx, filter }, { strides, pad, dilations, dimRoundingMode, dataFormat: 'NHWC' } as unknown as Attrs) as tf.Tensor,
-      filter: () =>
-        tf.engine().runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x: ddx, dy }, {
-          strides,
-          pad,
-          dilations,
-          dimRoundingMode,
-          filterShape: filter.shape,
-        } as unknown as Attrs) as tf.Tensor,
+      dy: () => run(tf.DepthwiseConv2dNative, { x: ddx as tf.Tensor, filter }, a),
+      filter: () => run(tf.DepthwiseConv2dNativeBackpropFilter, { x: ddx as tf.Tensor, dy }, { ...a, filterShape: filter.shape }),
     };
   },
 };
@@ -58,20 +58,12 @@ export const depthwiseBackpropInputGradient: tf.GradConfig = {
 export const depthwiseBackpropFilterGradient: tf.GradConfig = {
   kernelName: tf.DepthwiseConv2dNativeBackpropFilter,
   inputsToSave: ['x', 'dy'],
-  gradFunc: (upstream, saved, attrs: Attrs) => {
-    const ddw = upstream as tf.Tensor4D;
-    const [x, dy] = saved as [tf.Tensor4D, tf.Tensor4D];
-    const { strides, pad, dilations, dimRoundingMode } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
+  gradFunc: (ddw, saved, attrs: Attrs) => {
+    const [x, dy] = saved;
+    const a = convAttrs(attrs);
     return {
-      x: () =>
-        tf.engine().runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy, filter: ddw }, {
-          strides,
-          pad,
-          dilations,
-          dimRoundingMode,
-          inputShape: x.shape,
-        } as unknown as Attrs) as tf.Tensor,
-      dy: () => tf.engine().runKernel(tf.DepthwiseConv2dNative, { x, filter: ddw }, { strides, pad, dilations, dimRoundingMode, dataFormat: 'NHWC' } as unknown as Attrs) as tf.Tensor,
+      x: () => run(tf.DepthwiseConv2dNativeBackpropInput, { dy, filter: ddw as tf.Tensor }, { ...a, inputShape: x.shape }),
+      dy: () => run(tf.DepthwiseConv2dNative, { x, filter: ddw as tf.Tensor }, a),
     };
   },
 };
