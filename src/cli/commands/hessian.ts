@@ -3,10 +3,13 @@
 //                    [--backend NAME] [--json]
 // Hessian spectrum of stored runs at a checkpoint (default: the last one; --checkpoint 0 = the
 // initial weights), stored back into the run database. With several runs (an SGD and a SAM run)
-// the human output puts their spectra side by side. --json: one object per analysis per line.
+// the human output puts their spectra side by side and says how the Hessian-vector products were
+// computed (exact double backprop, or finite differences with a warning that their eigenvalues are
+// approximate). --json: one object per analysis per line (fields hvp, fdStep, hvpReason).
 import { resolve } from 'node:path';
 import { describeOptimizer, hessianSchema, type HessianConfig, type RunConfig } from '../../shared/config';
 import type { SpectrumEvent } from '../../shared/events';
+import { finiteDifferenceWarning, hvpMethodLabel } from '../../shared/hvp-method';
 import { intValue, parseArgs, type ParsedArgs } from '../args';
 
 const USAGE =
@@ -54,6 +57,9 @@ export async function run(argv: string[]): Promise<number> {
       if (plan.json) {
         process.stdout.write(`${JSON.stringify(result.spectrum)}\n`);
         for (const l of result.landscapes) process.stdout.write(`${JSON.stringify(l)}\n`);
+        // stdout stays one JSON object per line; the warning goes to stderr.
+        const warning = finiteDifferenceWarning(result.spectrum);
+        if (warning) console.error(`sam-studio hessian: warning: run ${runId}: ${warning}`);
       }
       columns.push({ label: `run ${runId} ${detail.name}\n${describeOptimizer(config)}`, spectrum: result.spectrum, paramCount: result.paramCount });
     }
@@ -63,7 +69,13 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     store.close();
   }
-  if (!plan.json) console.log(formatTable(columns));
+  if (!plan.json) {
+    console.log(formatTable(columns));
+    for (const c of columns) {
+      const warning = finiteDifferenceWarning(c.spectrum);
+      if (warning) console.log(`\nwarning: run ${c.spectrum.runId}: ${warning}`);
+    }
+  }
   return 0;
 }
 
@@ -137,7 +149,7 @@ export function formatTable(columns: { label: string; spectrum: SpectrumEvent; p
   rows.push(['λ_max/λ_5', ...columns.map((c) => fmt(c.spectrum.lambdaMaxOverLambda5))]);
   rows.push(['trace ± s.e.', ...columns.map((c) => (c.spectrum.trace === null ? '—' : `${fmt(c.spectrum.trace)} ± ${fmt(c.spectrum.traceStdErr, 2)}`))]);
   rows.push(['density', ...columns.map((c) => (c.spectrum.density ? `${c.spectrum.density.grid.length} points (--json)` : '—'))]);
-  rows.push(['HVP', ...columns.map((c) => c.spectrum.hvp)]);
+  rows.push(['Hessian-vector products', ...columns.map((c) => hvpMethodLabel(c.spectrum))]);
   rows.push(['batch / Lanczos steps', ...columns.map((c) => `${c.spectrum.hessianBatchSize} / ${c.spectrum.iterations}`)]);
   rows.push(['time', ...columns.map((c) => `${(c.spectrum.elapsedMs / 1000).toFixed(1)} s`)]);
   const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
