@@ -59,9 +59,23 @@ function windowOffsets(t: tf.Tensor4D, attrs: PoolAttrs, fill: number): tf.Tenso
 /**
  * Aᵀ·ddx for MaxPoolGrad: per window, ddx at the window's first maximum. Ties go to the first
  * offset in row-major order, as in tfjs-cpu's and the wasm training kernel's MaxPoolGrad.
+ *
+ * When windows do not overlap (stride ≥ window, the engine's CNN and most Keras models), the
+ * kernel itself marks each window's chosen cell: mask = A·1 is 1 there and 0 elsewhere, with the
+ * kernel's own tie rule and padding. The window sum of mask⊙ddx is then ddx at that cell, and
+ * avgPool(mask⊙ddx) / avgPool(mask) is that sum whatever divisor the backend's avgPool uses
+ * (the same one in both). Four fast kernels instead of 2·fh·fw copies: 0.9 s of a 5.4 s CNN HVP
+ * on wasm (batch 256) went to those copies.
  */
 function maxPoolGradTransposed(ddx: tf.Tensor4D, input: tf.Tensor4D, output: tf.Tensor4D, attrs: PoolAttrs): tf.Tensor4D {
   return tf.tidy(() => {
+    const info = tf.backend_util.computePool2DInfo(input.shape, attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+    if (info.strideHeight >= info.filterHeight && info.strideWidth >= info.filterWidth) {
+      const mask = tf.engine().runKernel(tf.MaxPoolGrad, { dy: tf.onesLike(output), input, output }, attrs as unknown as Attrs) as tf.Tensor4D;
+      const pool = (t: tf.Tensor4D) => tf.avgPool(t, attrs.filterSize, attrs.strides, attrs.pad as 'same', attrs.dimRoundingMode);
+      return tf.div(pool(tf.mul(mask, ddx)), pool(mask)) as tf.Tensor4D;
+    }
+    // Overlapping windows: a cell may be the maximum of several, so gather per window offset.
     // −∞ padding is never a window's maximum.
     const xs = windowOffsets(input, attrs, -Infinity);
     const gs = windowOffsets(ddx, attrs, 0);
