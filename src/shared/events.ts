@@ -24,6 +24,10 @@ export const METRIC_NAMES = [
   'epsNorm',
   'sharpness',
   'examplesPerSec',
+  /** Forward-backward passes per step, in units of the batch (SGD 1, SAM 2, LookSAM 1 + 1/k, ESAM 1 + γ). */
+  'passesPerStep',
+  /** Forward-only passes per step (ESAM ranks the batch at w + ε̂ without a backward). */
+  'forwardPassesPerStep',
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 

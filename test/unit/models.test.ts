@@ -11,6 +11,7 @@ import { buildModel } from '../../src/engine/models';
 import type { EngineModel } from '../../src/engine/types';
 import { saveLayersModel } from './helpers/layers-model';
 import { modelSchema } from '../../src/shared/config';
+import { saveLayersModel } from './helpers/layers-model';
 
 const cfg = (c: Record<string, unknown>) => modelSchema.parse(c);
 

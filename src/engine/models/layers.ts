@@ -86,8 +86,8 @@ export interface ForwardOpts {
  * of a ResNet step on wasm); broadcasting gradients reduce with Sum over N·H·W instead.
  */
 export function batchNorm(vs: VariableStore, name: string, channels: number, momentum = 0.9, eps = 1e-5) {
-  const gamma = vs.constant(`${name}/gamma`, [channels], 1, true) as tf.Variable<tf.Rank.R1>;
-  const beta = vs.constant(`${name}/beta`, [channels], 0, true) as tf.Variable<tf.Rank.R1>;
+  const gamma = vs.constant(`${name}/gamma`, [channels], 1, true, true) as tf.Variable<tf.Rank.R1>;
+  const beta = vs.constant(`${name}/beta`, [channels], 0, true, true) as tf.Variable<tf.Rank.R1>;
   const runMean = vs.constant(`${name}/moving_mean`, [channels], 0, false) as tf.Variable<tf.Rank.R1>;
   const runVar = vs.constant(`${name}/moving_variance`, [channels], 1, false) as tf.Variable<tf.Rank.R1>;
   return (x: tf.Tensor4D, o: ForwardOpts): tf.Tensor4D => {

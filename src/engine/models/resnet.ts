@@ -81,6 +81,7 @@ function buildResidual(layout: Layout, act: Activation, inputShape: number[], nu
   return {
     kind: layout.kind,
     params: ctx.vs.params,
+    normalization: ctx.vs.normalization,
     state: ctx.vs.state,
     paramCount: ctx.vs.paramCount,
     inputShape,

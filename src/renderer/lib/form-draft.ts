@@ -2,9 +2,11 @@
 // what the user typed (numbers may be '' while editing); `draftToInput` turns it into the
 // shape the shared schema validates, so every message comes from src/shared/config.ts.
 import type { ActivationName, BackendName, DatasetName, ModelKind, RunConfig, RunConfigInput } from '../../shared/config';
+import { type NumIn, blank, num, numOrNull } from './draft-values';
 import { parseNumberList } from './format';
+import { type VariantDraft, draftToVariant, variantToDraft } from './sam-variant-draft';
 
-export type NumIn = number | string;
+export type { NumIn } from './draft-values';
 
 export interface FormDraft {
   name: string;
@@ -53,7 +55,7 @@ export interface FormDraft {
   };
   schedule: { kind: 'constant' | 'step' | 'cosine'; warmupEpochs: NumIn; milestones: string; gamma: NumIn; minFactor: NumIn };
   samOn: boolean;
-  sam: { rho: NumIn; m: string; p: '2' | 'inf'; adaptive: boolean; eta: NumIn };
+  sam: { rho: NumIn; m: string; p: '2' | 'inf'; adaptive: boolean; eta: NumIn; variant: VariantDraft };
   hessianOn: boolean;
   hessian: {
     everyEpochs: NumIn;
@@ -67,16 +69,6 @@ export interface FormDraft {
   };
 }
 
-/** '' → undefined (let the schema's default or "must be a number" apply); text → Number. */
-function num(v: NumIn): number | undefined {
-  if (v === '' || v === null || v === undefined) return undefined;
-  return typeof v === 'number' ? v : Number(v);
-}
-/** For nullable fields: empty means null ("all", "whole batch", "only at the end"). */
-function numOrNull(v: NumIn): number | null {
-  const n = num(v);
-  return n === undefined ? null : n;
-}
 const str = (v: string): string | undefined => (v.trim() === '' ? undefined : v.trim());
 
 export function draftToInput(d: FormDraft): RunConfigInput {
@@ -139,6 +131,7 @@ export function draftToInput(d: FormDraft): RunConfigInput {
           p: d.sam.p === 'inf' ? 'inf' : 2,
           adaptive: d.sam.adaptive,
           eta: num(d.sam.eta),
+          variant: draftToVariant(d.sam.variant),
         }
       : null,
     hessian: d.hessianOn
@@ -155,8 +148,6 @@ export function draftToInput(d: FormDraft): RunConfigInput {
       : null,
   };
 }
-
-const blank = (v: number | null | undefined): NumIn => (v === null || v === undefined ? '' : v);
 
 /** A full draft from a validated config (presets, "duplicate", defaults). */
 export function configToDraft(c: RunConfig): FormDraft {
@@ -220,6 +211,7 @@ export function configToDraft(c: RunConfig): FormDraft {
       p: c.sam?.p === 'inf' ? 'inf' : '2',
       adaptive: c.sam?.adaptive ?? false,
       eta: c.sam?.eta ?? 0.01,
+      variant: variantToDraft(c.sam?.variant),
     },
     hessianOn: c.hessian !== null,
     hessian: {

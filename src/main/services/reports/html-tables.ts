@@ -2,15 +2,18 @@
 // configuration (differences highlighted), final spectra, notes.
 import { describeOptimizer } from '../../../shared/config';
 import { finiteDifferenceWarning, hvpMethodLabel } from '../../../shared/hvp-method';
-import { configRows } from './config-diff';
+import { configRows } from '../../../shared/config-diff';
 import { bestIndex, lastSpectrum, METRIC_COLUMNS } from './final-metrics';
-import { runColor } from './figures';
+import { groupLabels, seedGroups } from '../../../shared/seed-groups';
+import { summarize } from '../../../shared/stats';
+import { runColor } from '../../../shared/colors';
+import { colorOf } from './figures';
 import { formatBytes } from './machine';
 import { esc } from './svg/common';
 import type { ReportRun } from './types';
 
-const swatch = (i: number) => `<span class="swatch" style="background:${runColor(i)}"></span>`;
-const runHead = (r: ReportRun, i: number) => `${swatch(i)}#${r.run.id}`;
+const swatch = (r: ReportRun) => `<span class="swatch" style="background:${colorOf(r)}"></span>`;
+const runHead = (r: ReportRun, _i?: number) => `${swatch(r)}#${r.run.id}`;
 const dash = '<span class="missing">—</span>';
 
 export function formatDate(ms: number | null): string {
@@ -127,4 +130,30 @@ export function notesSection(runs: ReportRun[]): string {
       return `<h3>${runHead(r, i)} ${esc(r.run.name)}</h3>${parts.join('')}`;
     })
     .join('');
+}
+
+/**
+ * Seed groups (runs that differ only in the seed): mean ± sample std per metric, and the 95 %
+ * confidence interval of the mean (Student t) from three seeds on. Empty when no group repeats.
+ */
+export function groupTable(runs: ReportRun[]): string {
+  const groups = seedGroups(runs.map((r) => ({ id: r.run.id, config: r.run.config })));
+  if (!groups.some((g) => g.ids.length > 1)) return '';
+  const labels = groupLabels(groups);
+  const byId = new Map(runs.map((r) => [r.run.id, r]));
+  const cols = METRIC_COLUMNS.filter((c) => ['testAccuracy', 'testLoss', 'gap', 'lambdaMax'].includes(c.key));
+  const head = cols.map((c) => `<th class="num">${esc(c.label)}</th>`).join('');
+  const rows = groups.map((g, i) => {
+    const cells = cols.map((c) => {
+      const s = summarize(g.ids.map((id) => c.value(byId.get(id)!)));
+      if (!s) return `<td class="num">${dash}</td>`;
+      const sd = s.n > 1 ? ` ± ${esc(c.format(s.sd).replace(/ %$| pp$/, ''))}` : '';
+      const ci = s.ci95 ? `<br><span class="note">95 % CI ${esc(c.format(s.ci95[0]))} – ${esc(c.format(s.ci95[1]))}</span>` : '';
+      return `<td class="num">${esc(c.format(s.mean))}${sd}${ci}</td>`;
+    });
+    const sw = `<span class="swatch" style="background:${runColor(g.ids[0])}"></span>`;
+    return `<tr><td>${sw}${esc(labels[i])}<br><span class="note">${g.ids.map((id) => `#${id}`).join(', ')}</span></td>${cells.join('')}</tr>`;
+  });
+  return `<h2>By seed group</h2><table class="groups"><thead><tr><th>Group</th>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>
+    <p class="note">Mean ± sample standard deviation over seeds; the 95 % confidence interval of the mean (Student t) is given from three seeds on.</p>`;
 }
