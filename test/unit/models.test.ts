@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend';
 import { buildModel } from '../../src/engine/models';
 import type { EngineModel } from '../../src/engine/types';
-import { saveLayersModel } from './helpers/layers-model';
 import { modelSchema } from '../../src/shared/config';
 import { saveLayersModel } from './helpers/layers-model';
 
