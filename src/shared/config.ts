@@ -79,7 +79,14 @@ export const dataSchema = z
   });
 export type DataConfig = z.output<typeof dataSchema>;
 
-export const ACTIVATIONS = ['relu', 'tanh', 'gelu', 'sigmoid', 'elu'] as const;
+export const ACTIVATIONS = ['relu', 'tanh', 'gelu', 'sigmoid', 'elu', 'softplus'] as const;
+export type ActivationName = (typeof ACTIVATIONS)[number];
+/**
+ * Hidden-layer activation of every model kind the engine builds. ReLU by default (stored runs
+ * without the field keep it); a smooth one (tanh, softplus, gelu, sigmoid) gives a twice
+ * differentiable loss, on which finite-difference Hessians can be checked against exact ones.
+ */
+const activationField = z.enum(ACTIVATIONS, { error: () => `model.activation must be one of ${ACTIVATIONS.join(', ')}` }).default('relu');
 
 export const modelSchema = z.discriminatedUnion(
   'kind',
@@ -87,7 +94,7 @@ export const modelSchema = z.discriminatedUnion(
     z.strictObject({
       kind: z.literal('mlp'),
       hidden: z.array(positiveInt('model.hidden[i]')).max(16).default([512, 512]),
-      activation: z.enum(ACTIVATIONS).default('relu'),
+      activation: activationField,
       dropout: z.number().min(0).max(0.9, 'model.dropout must be < 0.9').default(0),
     }),
     z.strictObject({
@@ -95,9 +102,10 @@ export const modelSchema = z.discriminatedUnion(
       filters: z.array(positiveInt('model.filters[i]')).min(1).max(6).default([32, 64]),
       dense: positiveInt('model.dense').default(128),
       dropout: z.number().min(0).max(0.9).default(0),
+      activation: activationField,
     }),
-    z.strictObject({ kind: z.literal('resnet20'), width: positiveInt('model.width').default(16) }),
-    z.strictObject({ kind: z.literal('resnet18'), width: positiveInt('model.width').default(64) }),
+    z.strictObject({ kind: z.literal('resnet20'), width: positiveInt('model.width').default(16), activation: activationField }),
+    z.strictObject({ kind: z.literal('resnet18'), width: positiveInt('model.width').default(64), activation: activationField }),
     z.strictObject({
       kind: z.literal('wrn'),
       depth: z
@@ -106,6 +114,7 @@ export const modelSchema = z.discriminatedUnion(
         .refine((d) => d >= 10 && (d - 4) % 6 === 0, 'model.depth must be 6n+4 (10, 16, 22, 28, …)')
         .default(16),
       widen: positiveInt('model.widen').default(4),
+      activation: activationField,
     }),
     z.strictObject({
       kind: z.literal('layers'),

@@ -234,3 +234,17 @@ describe('report HTML of runs without results', () => {
     expect(html).toContain('no Hessian analysis recorded');
   });
 });
+
+describe('report spectra table', () => {
+  it('names how each spectrum was computed and warns under the table for a finite-difference one', () => {
+    const exact = fakeRun(1, base, { test: 0.8, train: 0.9, lmax: 12 });
+    const fd = fakeRun(2, base, { test: 0.8, train: 0.9, lmax: 30 });
+    fd.spectra = fd.spectra.map((s) => ({ ...s, hvp: 'finite-difference' as const, fdStep: 1e-4, hvpReason: 'double backpropagation failed: gradient function not found for LRNGrad' }));
+    const html = renderReportHtml({ title: 'Methods', createdAt: 0, runs: [exact, fd] });
+    expect(html).toContain('exact (double backprop), batch 64');
+    expect(html).toContain('finite differences (step 1e-4·‖w‖) ⚠, batch 64');
+    const warnings = html.match(/<p class="note fd-warning">[^]*?<\/p>/g) ?? [];
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/#2: Finite-difference spectrum: .* approximate; .* Why finite differences: double backpropagation failed: gradient function not found for LRNGrad\./);
+  });
+});
