@@ -271,6 +271,8 @@ export const hessianSchema = z.strictObject({
   trace: z.boolean().default(true),
   density: z.boolean().default(false),
   landscape: z.boolean().default(false),
+  /** Also each layer's block λ_max and share of ‖ε̂‖ (one Lanczos run per layer). */
+  perLayer: z.boolean().default(false),
 });
 export type HessianConfig = z.output<typeof hessianSchema>;
 
