@@ -113,7 +113,7 @@ export function layerTable(runs: readonly ReportRun[]): string {
   });
   const sources = cmp.columns
     .filter((c) => c.eps)
-    .map((c) => `${sw(c.color)}${esc(c.label)}: ${esc(c.eps!.description)}`)
+    .map((c) => `${sw(c.color)}${esc(c.label)}: ${esc(c.eps!.description)}; ${c.hvp === 'exact' ? 'exact' : 'finite-difference (approximate)'} Hessian-vector products`)
     .join('<br>');
-  return `<table class="layers"><thead><tr>${head}</tr></thead><tbody>${body.join('')}</tbody></table><p class="note">ε̂ behind the shares — ${sources}</p>`;
+  return `<table class="layers"><thead><tr>${head}</tr></thead><tbody>${body.join('')}</tbody></table><p class="note">ε̂ behind the shares, and how the blocks were computed — ${sources}</p>`;
 }
