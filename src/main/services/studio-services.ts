@@ -38,6 +38,7 @@ export interface StudioServicesOptions {
   transport: AppInfo['transport'];
   version: string;
   stopGraceMs?: number;
+  silenceLimitMs?: number;
 }
 
 const FINISHED = new Set(['done', 'failed', 'interrupted', 'cancelled']);
@@ -58,6 +59,7 @@ export class StudioServicesImpl implements StudioApi {
       concurrency: o.concurrency,
       publish: (e) => this.publish(e),
       stopGraceMs: o.stopGraceMs,
+      silenceLimitMs: o.silenceLimitMs,
     });
   }
 

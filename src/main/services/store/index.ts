@@ -11,5 +11,5 @@ export { toSummary, type RunRecord, type RunStateChange, type NewRun } from './r
 export type { MetricPoint, RawPoint, Scope } from './series';
 export type { CheckpointInfo, LogLine, SweepRecord } from './results';
 export type { StoredEvent } from './ingest';
-export { STALE_MS, HEARTBEAT_MS, staleReason, pidAlive } from './liveness';
+export { STALE_MS, HEARTBEAT_MS, TRAINER_SILENCE_MS, staleReason, pidAlive } from './liveness';
 export { MIGRATIONS } from './migrations';
