@@ -24,7 +24,7 @@ import { expandSweep, type SweepRunPlan } from '../../shared/sweep';
 import { exportReport, REPORT_MIME, type PdfRenderer } from './reports/index';
 import { defaultRunName, derivedName } from './run-names';
 import { RunScheduler } from './scheduler';
-import { RunNotFoundError, pidAlive, type Store } from './store/index';
+import { ArtifactNotFoundError, RunNotFoundError, pidAlive, type Store } from './store/index';
 import type { TrainerLauncher } from './trainer-launcher';
 import { checkConfigPaths } from '../../engine/check-paths';
 
@@ -266,7 +266,7 @@ export class StudioServicesImpl implements StudioApi {
 
   async readArtifact(artifactId: number): Promise<{ fileName: string; mime: string; base64: string }> {
     const a = this.store.getArtifact(artifactId);
-    if (!a) throw new Error(`artifact ${artifactId} does not exist; list a run's artifacts to pick another id`);
+    if (!a) throw new ArtifactNotFoundError(artifactId);
     let bytes: Buffer;
     try {
       bytes = readFileSync(a.path);

@@ -6,7 +6,7 @@ export function openStore(path: string, opts: OpenStoreOptions = {}): Store {
   return new Store(path, opts);
 }
 
-export { Store, RunNotFoundError, type OpenStoreOptions } from './store';
+export { Store, RunNotFoundError, ArtifactNotFoundError, type OpenStoreOptions } from './store';
 export { toSummary, type RunRecord, type RunStateChange, type NewRun } from './runs';
 export type { MetricPoint, RawPoint, Scope } from './series';
 export type { CheckpointInfo, LogLine, SweepRecord } from './results';
