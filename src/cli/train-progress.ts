@@ -69,8 +69,8 @@ export function createProgressPrinter(out: ProgressWriter, totalEpochs: number):
   };
 }
 
-/** The closing lines for stdout. */
-export function summarize(e: TrainerEvent): string {
+/** The closing lines for stdout; `resume` is the command that continues a stopped run. */
+export function summarize(e: TrainerEvent, resume?: string): string {
   if (e.event === 'done') {
     const m = e.metrics;
     const extra = [
@@ -85,7 +85,7 @@ export function summarize(e: TrainerEvent): string {
       ...(extra.length ? [`  ${extra.join('  ')}`] : []),
     ].join('\n');
   }
-  if (e.event === 'stopped') return `stopped at step ${e.step}${e.checkpoint ? `; resume with --resume ${e.checkpoint}` : ''}`;
+  if (e.event === 'stopped') return `stopped at step ${e.step}${e.checkpoint ? ` with a checkpoint: ${e.checkpoint}` : ''}${resume ? `\ncontinue with: ${resume}` : ''}`;
   if (e.event === 'failed') return `failed: ${e.reason}`;
   return '';
 }

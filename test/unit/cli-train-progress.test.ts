@@ -43,6 +43,6 @@ describe('train progress printer', () => {
       'done in 98.6 s on wasm: 2 epochs, 936 steps\n  test accuracy 88.1%  test loss 0.3300\n  train accuracy 89.4%  train loss 0.2900\n  λmax 12.500',
     );
     expect(summarize({ event: 'failed', runId: null, reason: 'loss became NaN at step 6', step: 6 })).toBe('failed: loss became NaN at step 6');
-    expect(summarize({ event: 'stopped', runId: null, step: 28, checkpoint: '/x/c.ckpt' })).toBe('stopped at step 28; resume with --resume /x/c.ckpt');
+    expect(summarize({ event: 'stopped', runId: 4, step: 28, checkpoint: '/x/c.ckpt' }, 'sam-studio resume --run 4')).toBe('stopped at step 28 with a checkpoint: /x/c.ckpt\ncontinue with: sam-studio resume --run 4');
   });
 });
