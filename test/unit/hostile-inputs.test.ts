@@ -150,7 +150,7 @@ add({ name: 'config is a 100,000-deep array', run: () => call('createRun', `[${'
 add({ name: 'run name of 201 characters', run: () => call('createRun', `[${moonsJson},{"name":${JSON.stringify('x'.repeat(201))}}]`), status: 400, error: 'ApiValidationError', field: 'name', message: /at most 200 characters/ });
 add({ name: '10,000 tags on createRun', run: () => call('createRun', `[${moonsJson},{"tags":${JSON.stringify(Array.from({ length: 10_000 }, (_, i) => `t${i}`))}}]`), status: 400, error: 'ApiValidationError', field: 'tags', message: /at most 50 tags/ });
 add({ name: 'empty tag on createRun', run: () => viaDispatch('createRun', [moons, { tags: [''] }]), error: 'ApiValidationError', field: 'tags[0]', message: /must not be empty/ });
-add({ name: 'sweep of 10^6 runs', run: () => viaDispatch('createSweep', [{ name: 'huge', base: moons, rho: Array.from({ length: 1000 }, (_, i) => i / 1e4), seeds: Array.from({ length: 1000 }, (_, i) => i) }]), error: 'ApiValidationError', field: 'rho', message: /would create 1,001,000 runs; at most 1,000/ });
+add({ name: 'sweep of 10^6 runs', run: () => viaDispatch('createSweep', [{ name: 'huge', base: moons, rho: Array.from({ length: 1000 }, (_, i) => i / 1e4), seeds: Array.from({ length: 1000 }, (_, i) => i) }]), error: 'ApiValidationError', field: 'rho', message: /would create up to 1,001,000 runs; at most 1,000/ });
 add({ name: 'lr 1e400 over the WebSocket', run: () => viaWs(`{"id":7,"method":"createRun","args":${config('optimizer', '{"kind":"sgd","lr":1e400}')}}`), error: 'ApiValidationError', field: 'optimizer.lr', message: /finite number/ });
 
 // ---- files a config points at (refused before a run is queued) ----

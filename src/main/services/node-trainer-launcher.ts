@@ -44,7 +44,7 @@ export class NodeTrainerLauncher implements TrainerLauncher {
       env: { ...process.env, ...this.opts.env },
     });
     const handle = new NodeTrainerHandle(child);
-    handle.send({ type: 'start', runId: req.runId, config: req.config, workDir: req.workDir, resumeFrom: req.resumeFrom });
+    handle.send({ type: 'start', ...req });
     return handle;
   }
 }
