@@ -72,10 +72,8 @@ function valueAxis(values: number[], log: boolean, x0: number, x1: number): Axis
 /** log₂ axis symmetric around 1: ¼ ½ 1 2 4 … wide enough for every ratio. */
 function ratioAxis(ratios: number[], x0: number, x1: number): Axis {
   const reach = Math.max(1, Math.ceil(Math.max(...ratios.map((r) => Math.abs(Math.log2(r))), 1)));
-  // Multiples of a step (so 1 is always a tick), at most five labels in the narrow panel.
-  const step = Math.max(1, Math.ceil(reach / 2));
-  const ticks = [];
-  for (let k = -Math.floor(reach / step) * step; k <= reach; k += step) ticks.push({ v: 2 ** k, label: k < 0 ? `1/${2 ** -k}` : String(2 ** k) });
+  // Three labels fit the narrow panel: the two ends and 1.
+  const ticks = [-reach, 0, reach].map((k) => ({ v: 2 ** k, label: k < 0 ? `1/${2 ** -k}` : String(2 ** k) }));
   const mid = (x0 + x1) / 2;
   return { map: (v) => mid + (Math.max(-reach, Math.min(reach, Math.log2(v))) / reach) * ((x1 - x0) / 2), ticks };
 }

@@ -1,9 +1,11 @@
-// Per-layer sharpness in real Chromium through the browser door (issue 13, item 3): an SGD and a
-// SAM run train on a small Fashion-MNIST limit; on the Compare page "Analyse per layer" queues
-// an analysis of each (real analysis processes); the chart then shows each layer's block λ_max
-// of both runs side by side with the stored values, the SAM ÷ SGD ratio and the ε̂ shares. The
-// SAM run's page shows the same beside its baseline, and the PDF exported from Compare has the
-// per-layer section. Every step waits for what it reads.
+// Per-layer sharpness in real Chromium through the browser door (issue 13, item 3): an SGD run
+// analysed per layer during training (hessian.perLayer, after each of its two epochs) and a SAM
+// run without any analysis train on a small Fashion-MNIST limit; on the Compare page "Analyse per
+// layer" queues an analysis of the SAM run (a real analysis process); the chart then shows each
+// layer's block λ_max of both runs side by side with the stored values, the SAM ÷ SGD ratio and
+// the ε̂ shares. The SAM run's page shows the same beside its baseline, the SGD run's page its
+// layers over epochs, and the PDF exported from Compare has the per-layer section. Every step
+// waits for what it reads.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,19 +35,21 @@ describe.skipIf(!existsSync(FASHION))('per-layer sharpness in Chromium', () => {
 
   it('analyses an SGD and a SAM run per layer from the Compare page and shows them side by side', async () => {
     const { services } = ctx.studio;
-    sgd = (await services.createRun({ ...tiny, name: 'e2e layers SGD' })).id;
+    const perLayer = { everyEpochs: 1, topK: 1, batchSize: 100, maxIterations: 20, trace: false, perLayer: true };
+    sgd = (await services.createRun({ ...tiny, epochs: 2, hessian: perLayer, name: 'e2e layers SGD' })).id;
     sam = (await services.createRun({ ...tiny, name: 'e2e layers SAM', sam: { rho: 0.1 } })).id;
     for (const id of [sgd, sam]) expect((await waitForRunIn(ctx.studio, id, ['done', 'failed'])).status).toBe('done');
 
     const page = ctx.page;
     await page.goto(`${ctx.studio.server.url}#/compare?ids=${sgd},${sam}`);
     const section = page.locator('section[aria-labelledby="layers-h"]');
-    await expect.poll(() => section.textContent()).toContain('No per-layer analysis yet');
-    await expect.poll(() => page.textContent('#analyse-layers')).toContain('Analyse per layer (2 runs)');
+    // The SGD run's layers are there from training; the SAM run is the one left to analyse.
+    const chart = section.locator('.layer-chart');
+    await expect.poll(() => chart.getAttribute('data-columns')).toBe('1');
+    await expect.poll(() => page.textContent('#analyse-layers')).toContain('Analyse per layer (1 run)');
     await page.click('#analyse-layers');
 
-    // Both analyses finish (one at a time, each in its own process) and their spectra reach the page.
-    const chart = section.locator('.layer-chart');
+    // The analysis finishes in its own process and its spectrum reaches the page.
     await expect.poll(() => chart.getAttribute('data-columns'), { timeout: 150_000 }).toBe('2');
     await expect.poll(() => chart.getAttribute('data-rows')).toBe('3');
     await expect.poll(() => chart.getAttribute('data-ratios')).toBe('1');
@@ -87,6 +91,14 @@ describe.skipIf(!existsSync(FASHION))('per-layer sharpness in Chromium', () => {
     await expect.poll(() => panel.locator('.layer-chart').getAttribute('data-ratios')).toBe('1');
     await drawn(page);
     await panel.screenshot({ path: join(screenshotDir(), 'layers-run.png') });
+
+    // The SGD run was analysed per layer after each epoch: its page draws each layer over epochs.
+    await page.goto(`${ctx.studio.server.url}#/run/${sgd}/spectra`);
+    const epochs = page.locator('section[aria-labelledby="run-layers-h"] figure[data-label="Each layer\'s Hessian block lambda max over epochs"]');
+    await expect.poll(() => epochs.getAttribute('data-legend')).toBe('dense0|dense1|logits');
+    await expect.poll(() => epochs.getAttribute('data-points')).toBe('6');
+    await drawn(page);
+    await page.locator('section[aria-labelledby="run-layers-h"]').screenshot({ path: join(screenshotDir(), 'layers-run-epochs.png') });
   });
 
   it('exports a PDF from Compare with the per-layer section', async () => {

@@ -7,7 +7,11 @@
 // - ε̂ shares sum to 1 and equal hand-derived values: ‖g_l‖²/‖g‖² for p = 2, the layer's fraction
 //   of weights for p = ∞ (ε̂ = ρ·sign g), zero outside the normalisation layers for SAM-ON.
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataSchema, hessianSchema, runConfigSchema, type RunConfig } from '../../src/shared/config';
 import { flatGradient, symmetricEigen } from '../../src/engine/hessian/index';
@@ -20,6 +24,7 @@ import { buildModel } from '../../src/engine/models/index';
 import { makeLossClosure } from '../../src/engine/loss';
 import { hessianBatch } from '../../src/engine/train-analysis';
 import type { EngineModel } from '../../src/engine/types';
+import { saveLayersModel } from './helpers/layers-model';
 import { denseHessian64, tfProblem, tinyProblem, type TfProblem, type TinyProblem } from './hessian-fixtures';
 
 beforeAll(async () => {
@@ -60,6 +65,26 @@ describe('layer groups', () => {
     expect(rg.reduce((n, x) => n + x.paramCount, 0)).toBe(res.paramCount);
     expect(rg.flatMap((x) => x.indices).sort((a, b) => a - b)).toEqual(range(0, res.params.length));
     res.dispose();
+
+    // An imported Layers model: one group per Keras layer, roles without the per-load suffix.
+    const keras = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [6], units: 5, activation: 'relu' }), tfl.layers.batchNormalization(), tfl.layers.dense({ units: 3 })] });
+    const dir = mkdtempSync(join(tmpdir(), 'layer-groups-'));
+    try {
+      const path = await saveLayersModel(keras, dir);
+      for (let load = 0; load < 2; load++) {
+        const imported = await buildModel({ kind: 'layers', path }, [6], 3, 0);
+        const lg = layerGroups(imported.params);
+        expect(lg.map((x) => `${x.name}:${x.tensors.join('+')}:${x.paramCount}`)).toEqual([
+          `${keras.layers[0].name}:kernel+bias:35`,
+          `${keras.layers[1].name}:gamma+beta:10`,
+          `${keras.layers[2].name}:kernel+bias:18`,
+        ]);
+        imported.dispose();
+      }
+    } finally {
+      keras.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 // Which parameter tensors make one layer, for the per-layer Hessian blocks (issue 13, item 3).
 // Every model names its variables `<layer path>/<role>`: the engine's own models through
 // VariableStore (`model3/dense0/kernel`, `model3/stage1/block1/bn1/gamma`), imported Layers
-// models through tfjs-layers (`dense_Dense1/kernel`). A layer is every tensor with the same
+// models through tfjs-layers (`dense_Dense1/kernel_1`). A layer is every tensor with the same
 // path — weight and bias together, as PyTorch's named_modules() groups them:
 //   mlp        dense0 … denseK (kernel + bias), logits
 //   cnn        conv0 … convK (kernel + bias), dense, logits
@@ -21,7 +21,9 @@ export interface LayerGroup {
 
 function split(name: string): { path: string[]; role: string } {
   const parts = name.split('/').filter((p) => p.length > 0);
-  return parts.length <= 1 ? { path: [name], role: name } : { path: parts.slice(0, -1), role: parts[parts.length - 1] };
+  if (parts.length <= 1) return { path: [name], role: name };
+  // tfjs-layers makes each load's variable names unique with a suffix (`kernel_1`, `kernel_2`).
+  return { path: parts.slice(0, -1), role: parts[parts.length - 1].replace(/_\d+$/, '') };
 }
 
 /** Layers in the order their first tensor appears in `params` (input to output for every model here). */
