@@ -33,7 +33,7 @@ export function fmtValue(v: number): string {
   return String(Number(v.toPrecision(3)));
 }
 
-const fmtShare = (v: number) => (v >= 0.1 ? `${(v * 100).toFixed(0)} %` : v >= 0.001 ? `${(v * 100).toFixed(1)} %` : `${(v * 100).toExponential(0)} %`);
+const fmtShare = (v: number) => (v >= 0.1 ? `${(v * 100).toFixed(0)} %` : v >= 0.001 ? `${(v * 100).toFixed(1)} %` : v > 0 ? '<0.1 %' : '0 %');
 const fmtRatio = (r: number) => `×${r >= 10 || r < 0.1 ? fmtValue(r) : r.toFixed(2)}`;
 
 function clip(s: string, size: number, width: number): string {
@@ -120,14 +120,19 @@ export function layerChart(cmp: LayerComparison, opts: { width?: number; title?:
   const shareTop = [0.25, 0.5, 1].find((t) => maxShare <= t) ?? 1;
   const ax3: Axis = {
     map: (v) => p3.x0 + (v / shareTop) * (p3.x1 - 34 - p3.x0),
-    ticks: [0, shareTop / 2, shareTop].map((v) => ({ v, label: `${Math.round(v * 100)} %` })),
+    ticks: [0, shareTop / 2, shareTop].map((v) => ({ v, label: `${Number((v * 100).toFixed(1))} %` })),
   };
 
   // Panel headers and top axes.
   const headY = y + 10;
   const tickY = headY + 14;
-  const header = (x0: number, x1: number, text: string) => shapes.push({ kind: 'text', x: (x0 + x1) / 2, y: headY, text: clip(text, 11, x1 - x0), size: 11, fill: INK, anchor: 'middle', bold: true });
-  header(p1.x0, p1.x1, `λ_max of the layer’s Hessian block${cmp.logScale ? ' (log)' : ''}`);
+  const header = (x0: number, x1: number, ...texts: string[]) => {
+    // The first wording that fits the panel (bold text runs a little wider than the estimate).
+    const text = texts.find((t) => textWidth(t, 11) * 1.08 <= x1 - x0) ?? clip(texts[texts.length - 1], 11, x1 - x0);
+    shapes.push({ kind: 'text', x: (x0 + x1) / 2, y: headY, text, size: 11, fill: INK, anchor: 'middle', bold: true });
+  };
+  const log = cmp.logScale ? ' (log)' : '';
+  header(p1.x0, p1.x1, `λ_max of the layer’s Hessian block${log}`, `block λ_max${log}`);
   if (ax2) header(p2.x0, p2.x1, 'SAM ÷ baseline');
   if (shares) header(p3.x0, p3.x1, 'share of ‖ε̂‖');
   shapes.push({ kind: 'text', x: 8, y: tickY, text: 'layer · parameters', size: 9.5, fill: MUTED });
