@@ -113,8 +113,11 @@ describe('per-layer sharpness in the report', () => {
       // Three layers, two analyses each.
       expect(svg.match(/class="point"/g)).toHaveLength(6);
     }
-    const table = /<table class="layers">([\s\S]*?)<\/table>/.exec(html)![1];
-    expect(table.match(/<tr>/g)).toHaveLength(4);
+    const tables = [...html.matchAll(/<table class="layers">([\s\S]*?)<\/table>/g)].map((m) => m[1]);
+    // λ_max with the ratio, then the ε̂ shares: a header and a row per layer each.
+    expect(tables).toHaveLength(2);
+    for (const t of tables) expect(t.match(/<tr>/g)).toHaveLength(4);
+    expect(tables[0]).toContain(`#${sam} ÷ #${sgd}`);
     const cmp = reportLayerComparison(gatherReportData(store, [sgd, sam]).runs);
     expect(cmp.ratios).toHaveLength(1);
     expect(cmp.ratios[0]).toMatchObject({ key: `r${sam}`, reference: `r${sgd}` });

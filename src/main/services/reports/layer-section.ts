@@ -89,14 +89,23 @@ export function layerTable(runs: readonly ReportRun[]): string {
   if (!hasLayers(runs)) return '';
   const cmp = reportLayerComparison(runs);
   const sw = (color: string) => `<span class="swatch" style="background:${color}"></span>`;
-  const head = [
-    '<th>Layer</th><th class="num">Parameters</th>',
-    ...cmp.columns.map((c) => `<th class="num">${sw(c.color)}λ_max ${esc(c.label)}</th>`),
-    ...cmp.ratios.map((r) => `<th class="num">${sw(r.color)}${esc(r.label)}</th>`),
-    ...cmp.columns.map((c) => `<th class="num">${sw(c.color)}ε̂ share ${esc(c.label.split(' ')[0])}</th>`),
-  ].join('');
+  // Headers wrap (plain th): a run's full label can be long, and the page is only so wide.
+  const th = (color: string, what: string, who: string) => `<th>${sw(color)}${what}<br><span class="note">${esc(who)}</span></th>`;
+  /** "#3" for a run's label "#3 SAM ρ=0.05", the whole label for a seed group. */
+  const short = (label: string) => (label.startsWith('#') ? label.split(' ')[0] : label);
   const dash = '<span class="missing">—</span>';
-  const body = cmp.rows.map((row, i) => {
+  const layerCells = (i: number) => {
+    const row = cmp.rows[i];
+    return `<td>${esc(row.name)} <span class="note">${esc(row.tensors.join('+'))}</span></td><td class="num">${row.paramCount.toLocaleString('en-US')}</td>`;
+  };
+  const lamHead = [
+    ...cmp.columns.map((c) => th(c.color, 'λ_max', c.label)),
+    ...cmp.ratios.map((r) => {
+      const base = cmp.columns.find((c) => c.key === r.reference)!;
+      return th(r.color, 'ratio', `${short(r.label.split(' / ')[0])} ÷ ${short(base.label)}`);
+    }),
+  ];
+  const lamBody = cmp.rows.map((_, i) => {
     const lam = cmp.columns.map((c) => {
       const x = c.cells[i];
       return `<td class="num">${x.lambdaMax === null ? dash : esc(fmtValue(x.lambdaMax)) + (x.sd !== null ? ` ± ${esc(fmtValue(x.sd))}` : '')}</td>`;
@@ -105,15 +114,23 @@ export function layerTable(runs: readonly ReportRun[]): string {
       const v = r.values[i];
       return `<td class="num${v !== null && v < 1 ? ' best' : ''}">${v === null ? dash : `×${esc(v.toFixed(2))}`}</td>`;
     });
+    return `<tr>${layerCells(i)}${[...lam, ...ratio].join('')}</tr>`;
+  });
+  const shareBody = cmp.rows.map((_, i) => {
     const share = cmp.columns.map((c) => {
       const v = c.cells[i].epsShare;
       return `<td class="num">${v === null ? dash : `${(v * 100).toFixed(1)} %`}</td>`;
     });
-    return `<tr><td>${esc(row.name)} <span class="note">${esc(row.tensors.join('+'))}</span></td><td class="num">${row.paramCount.toLocaleString('en-US')}</td>${[...lam, ...ratio, ...share].join('')}</tr>`;
+    return `<tr>${layerCells(i)}${share.join('')}</tr>`;
   });
   const sources = cmp.columns
     .filter((c) => c.eps)
     .map((c) => `${sw(c.color)}${esc(c.label)}: ${esc(c.eps!.description)}; ${c.hvp === 'exact' ? 'exact' : 'finite-difference (approximate)'} Hessian-vector products`)
     .join('<br>');
-  return `<table class="layers"><thead><tr>${head}</tr></thead><tbody>${body.join('')}</tbody></table><p class="note">ε̂ behind the shares, and how the blocks were computed — ${sources}</p>`;
+  const head = (cells: string[]) => `<thead><tr><th>Layer</th><th class="num">Parameters</th>${cells.join('')}</tr></thead>`;
+  return (
+    `<h3>Top eigenvalue of each layer’s Hessian block</h3><table class="layers">${head(lamHead)}<tbody>${lamBody.join('')}</tbody></table>` +
+    `<h3>Each layer’s share of ‖ε̂‖²</h3><table class="layers">${head(cmp.columns.map((c) => th(c.color, 'ε̂ share', c.label)))}<tbody>${shareBody.join('')}</tbody></table>` +
+    `<p class="note">ε̂ behind the shares, and how the blocks were computed — ${sources}</p>`
+  );
 }
