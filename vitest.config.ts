@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import vue from '@vitejs/plugin-vue';
+import { swiftShaderEnv } from './scripts/swiftshader-env.ts';
 
 export default defineConfig({
   plugins: [vue()],
@@ -10,6 +11,9 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 300_000,
     globalSetup: ['test/global-setup.ts'],
+    // Workers (and every process a test starts) see SwiftShader, so the webgpu rung is tested
+    // for real on machines without a GPU; set before the worker starts, as the linker needs.
+    env: swiftShaderEnv(),
     reporters: ['default', './test/summary-reporter.ts'],
   },
 });
