@@ -20,11 +20,12 @@ export interface BackendReport {
 export interface BackendCheck {
   name: BackendName;
   /**
-   * chosen: training ran on it; passed: agrees with cpu but was not chosen (slower, or another
-   * backend was pinned); refused: its self-check failed or disagreed with cpu; unavailable: it
-   * could not start here; reference: cpu, which the others are checked against.
+   * chosen: training ran on it; passed: agrees with cpu but is slower here; slower: not brought up
+   * this time, its remembered timing is slower than the chosen one's; refused: its self-check
+   * failed or disagreed with cpu; unavailable: it could not start here; reference: cpu, which the
+   * others are checked against.
    */
-  status: 'chosen' | 'passed' | 'refused' | 'unavailable' | 'reference';
+  status: 'chosen' | 'passed' | 'slower' | 'refused' | 'unavailable' | 'reference';
   /** Why (refused, unavailable, slower) or what it is (device, threads). */
   reason: string;
   /** Wall time of its self-check (ms); null when none ran. */

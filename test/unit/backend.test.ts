@@ -8,8 +8,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BackendUnavailableError, forgetBackendChecks, initBackend, probeBackends } from '../../src/engine/backend';
 import { BACKEND_NAMES } from '../../src/shared/config';
 import { webgpuAvailable } from './helpers/rungs';
+import { makeTempDir } from './helpers/tmp';
 
 const hasWebGpu = await webgpuAvailable('backend ladder');
+// A machine that has never timed its rungs: auto's first choice measures them all.
+process.env.SAM_STUDIO_CACHE_DIR = makeTempDir('ladder-cache-');
 
 afterAll(async () => {
   await tf.setBackend('cpu');
@@ -61,6 +64,20 @@ describe('initBackend', () => {
     } else {
       expect(by.webgpu).toMatchObject({ status: 'unavailable' });
       expect(reason.webgpu).toMatch(/adapter/);
+    }
+  });
+
+  it('a later process remembers the timings: only the rung it uses is brought up and checked', async () => {
+    forgetBackendChecks(); // as a new trainer process starts
+    const r = await initBackend('auto');
+    expect(r.name).toBe('wasm');
+    const by = Object.fromEntries(r.checks!.map((c) => [c.name, c]));
+    expect(by.wasm).toMatchObject({ status: 'chosen' });
+    expect(by.wasm.checkMs).not.toBeNull();
+    expect(by.cpu).toMatchObject({ status: 'reference', checkMs: null });
+    if (hasWebGpu) {
+      expect(by.webgpu).toMatchObject({ status: 'slower', checkMs: null, maxRelError: null });
+      expect(by.webgpu.reason).toMatch(/^not brought up: slower here: [\d.]+ ms per SAM step, MLP 784-128-10, batch 64, timed within the hour against [\d.]+ ms on wasm/);
     }
   });
 
