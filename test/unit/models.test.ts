@@ -2,13 +2,14 @@
 // weight on wasm (and agree with cpu), batch-norm state rules, and a Layers model from disk.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend';
 import { buildModel } from '../../src/engine/models';
 import type { EngineModel } from '../../src/engine/types';
+import { saveLayersModel } from './helpers/layers-fixture';
 import { modelSchema } from '../../src/shared/config';
 
 const cfg = (c: Record<string, unknown>) => modelSchema.parse(c);
@@ -210,15 +211,7 @@ describe('layers model from disk', () => {
     reference = tfl.sequential({
       layers: [tfl.layers.dense({ inputShape: [784], units: 16, activation: 'relu' }), tfl.layers.dense({ units: 10, activation: 'softmax' })],
     });
-    await reference.save(
-      tf.io.withSaveHandler(async (a) => {
-        const weightData = a.weightData as ArrayBuffer;
-        writeFileSync(path.join(dir, 'weights.bin'), Buffer.from(weightData));
-        const json = { modelTopology: a.modelTopology, format: a.format, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] };
-        writeFileSync(path.join(dir, 'model.json'), JSON.stringify(json));
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-    );
+    await saveLayersModel(reference, dir);
   });
 
   it('loads model.json + weights, exposes trainable weights and gives log-probabilities as logits', async () => {
