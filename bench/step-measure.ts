@@ -11,11 +11,12 @@ export interface StepTiming {
   cpuMs: number;
 }
 
-export function runStep(stepper: Stepper, b: Batch, inputShape: number[], lr: number): void {
+export async function runStep(stepper: Stepper, b: Batch, inputShape: number[], lr: number): Promise<void> {
   const x = tf.tensor(b.x, [b.size, ...inputShape]);
   const y = tf.tensor1d(b.y, 'int32');
   const r = stepper.step(x, y, lr);
-  r.loss.dataSync();
+  // Asynchronous read: WebGPU cannot read synchronously in Node; on wasm and cpu it costs the same.
+  await r.loss.data();
   tf.dispose([x, y, r.loss, r.correct, r.gradNorm, ...(r.epsNorm ? [r.epsNorm] : []), ...(r.perturbedLoss ? [r.perturbedLoss] : [])]);
 }
 
@@ -29,15 +30,15 @@ function median(xs: number[]): number {
  * Times SGD and SAM steps interleaved, alternating which goes first (SGD SAM, SAM SGD, …), so a
  * burst of load from other processes hits both alike and their ratio stays meaningful.
  */
-export function timeInterleaved(
+export async function timeInterleaved(
   steppers: { sgd: Stepper; sam: Stepper },
   batches: () => Batch,
   inputShape: number[],
   o: { warmup: number; repeats: number; lr: number },
-): { sgd: StepTiming; sam: StepTiming } {
+): Promise<{ sgd: StepTiming; sam: StepTiming }> {
   for (let i = 0; i < o.warmup; i++) {
-    runStep(steppers.sgd, batches(), inputShape, o.lr);
-    runStep(steppers.sam, batches(), inputShape, o.lr);
+    await runStep(steppers.sgd, batches(), inputShape, o.lr);
+    await runStep(steppers.sam, batches(), inputShape, o.lr);
   }
   const wall = { sgd: [] as number[], sam: [] as number[] };
   const cpu = { sgd: 0, sam: 0 };
@@ -46,7 +47,7 @@ export function timeInterleaved(
       const b = batches();
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      runStep(steppers[k], b, inputShape, o.lr);
+      await runStep(steppers[k], b, inputShape, o.lr);
       wall[k].push(performance.now() - t0);
       const c = process.cpuUsage(c0);
       cpu[k] += (c.user + c.system) / 1000;

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../../shared/config';
 import type { BackendCheck } from '../../shared/events';
 import { formatError } from '../self-check/compare';
-import { type SelfCheckResult, selfCheckActiveBackend } from '../self-check/index';
+import { type SelfCheckResult, forgetReference, selfCheckActiveBackend } from '../self-check/index';
 import { timeSamStep } from '../self-check/timing';
 import type { BackendRung } from './types';
 
@@ -16,12 +16,16 @@ export type Details = Record<string, string | number | boolean>;
 const checks = new Map<BackendName, Promise<SelfCheckResult>>();
 const timings = new Map<BackendName, Promise<number>>();
 
-/** Forget the self-checks and timings of one rung, or of all (tests that break a kernel on purpose). */
+/**
+ * Forget the self-checks and timings of one rung, or of all and cpu's reference numbers too (as
+ * a new process starts; tests that break a kernel on purpose, the bench).
+ */
 export function forgetBackendChecks(name?: BackendName): void {
   for (const m of [checks, timings]) {
     if (name) m.delete(name);
     else m.clear();
   }
+  if (!name) forgetReference();
 }
 
 /** `run` for this rung once per process (it runs on the active backend, which must be `name`). */

@@ -31,6 +31,11 @@ export interface SelfCheckResult {
 
 let reference: Promise<ProbeValues> | null = null;
 
+/** Drops cpu's remembered numbers (as a new process starts without them). */
+export function forgetReference(): void {
+  reference = null;
+}
+
 /** cpu's numbers, computed once per process (cpu is deterministic). Switches to cpu and back. */
 async function cpuReference(): Promise<ProbeValues> {
   const active = tf.getBackend();
