@@ -4,7 +4,7 @@
 // it to stop (via the engine's AbortSignal), or when the parent goes away.
 import { runConfigSchema } from '../shared/config';
 import type { TrainerEvent } from '../shared/events';
-import { isParentToTrainer, TRAINER_HEARTBEAT_MS, type ParentToTrainer, type TrainerStartMessage, type TrainerToParent } from '../shared/trainer-protocol';
+import { isParentToTrainer, TRAINER_EXIT, TRAINER_HEARTBEAT_MS, type ParentToTrainer, type TrainerStartMessage, type TrainerToParent } from '../shared/trainer-protocol';
 
 interface ParentPort {
   on(event: 'message', listener: (e: { data: unknown }) => void): void;
@@ -50,11 +50,17 @@ async function exitAfter(m: TrainerToParent | null, code: number): Promise<never
   process.exit(code);
 }
 
-async function runTraining(msg: TrainerStartMessage): Promise<void> {
+/** Tell the parent this process lives, every TRAINER_HEARTBEAT_MS, while its event loop turns. */
+function startHeartbeat(): NodeJS.Timeout {
   const heartbeat = setInterval(() => {
     void channel.send({ type: 'heartbeat', at: Date.now(), rssBytes: process.memoryUsage().rss });
   }, TRAINER_HEARTBEAT_MS);
   heartbeat.unref();
+  return heartbeat;
+}
+
+async function runTraining(msg: TrainerStartMessage): Promise<void> {
+  const heartbeat = startHeartbeat();
   // Re-validate: this process trusts nothing it did not check itself.
   const config = runConfigSchema.parse(msg.config);
   const { train } = await import('../engine/train');
@@ -64,26 +70,44 @@ async function runTraining(msg: TrainerStartMessage): Promise<void> {
   clearInterval(heartbeat);
   // train() already emitted the terminal event; wait until every queued message is delivered.
   await channel.send({ type: 'heartbeat', at: Date.now(), rssBytes: process.memoryUsage().rss });
-  process.exit(0);
+  process.exit(TRAINER_EXIT.ok);
+}
+
+/** Analyse a stored run's checkpoint (an analysis job): spectrum and landscapes as events. */
+async function runAnalysisJob(msg: TrainerStartMessage & { analysis: NonNullable<TrainerStartMessage['analysis']> }): Promise<void> {
+  const heartbeat = startHeartbeat();
+  const config = runConfigSchema.parse(msg.config);
+  const { analyzeCheckpoint } = await import('../engine/hessian/stored');
+  const emit = (event: TrainerEvent) => void channel.send({ type: 'event', event });
+  const result = await analyzeCheckpoint(msg.runId, config, msg.analysis.checkpoint, msg.analysis.hessian, {
+    signal: abort.signal,
+    onProgress: (phase, done, total) => emit({ event: 'progress', runId: msg.runId, phase, done, total }),
+  });
+  emit(result.spectrum);
+  for (const l of result.landscapes) emit(l);
+  clearInterval(heartbeat);
+  await channel.send({ type: 'heartbeat', at: Date.now(), rssBytes: process.memoryUsage().rss });
+  process.exit(TRAINER_EXIT.ok);
 }
 
 channel.onMessage((msg) => {
   if (msg.type === 'stop') {
     abort.abort();
-    if (!started) void exitAfter(null, 0);
+    if (!started) void exitAfter(null, TRAINER_EXIT.ok);
     return;
   }
   if (started) return;
   started = true;
-  runTraining(msg).catch((err: unknown) => exitAfter({ type: 'fatal', message: err instanceof Error ? err.message : String(err) }, 1));
+  const job = msg.analysis ? runAnalysisJob({ ...msg, analysis: msg.analysis }) : runTraining(msg);
+  job.catch((err: unknown) => exitAfter({ type: 'fatal', message: err instanceof Error ? err.message : String(err) }, TRAINER_EXIT.fatal));
 });
 
 channel.onParentGone(() => {
   // Nobody will record what this run does any more: stop at once rather than train blind.
-  process.exit(3);
+  process.exit(TRAINER_EXIT.parentGone);
 });
 
-process.on('uncaughtException', (err) => void exitAfter({ type: 'fatal', message: `uncaught: ${err.stack ?? err.message}` }, 1));
-process.on('unhandledRejection', (err) => void exitAfter({ type: 'fatal', message: `unhandled rejection: ${err instanceof Error ? err.message : String(err)}` }, 1));
+process.on('uncaughtException', (err) => void exitAfter({ type: 'fatal', message: `uncaught: ${err.stack ?? err.message}` }, TRAINER_EXIT.fatal));
+process.on('unhandledRejection', (err) => void exitAfter({ type: 'fatal', message: `unhandled rejection: ${err instanceof Error ? err.message : String(err)}` }, TRAINER_EXIT.fatal));
 
 void channel.send({ type: 'ready', pid: process.pid });

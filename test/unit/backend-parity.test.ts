@@ -17,7 +17,7 @@ import { createStepper } from '../../src/engine/optim/index';
 import { Rng } from '../../src/engine/rng';
 import type { EngineModel } from '../../src/engine/types';
 import { type BackendName, type ModelConfig, hessianSchema, modelSchema, optimizerSchema, samSchema } from '../../src/shared/config';
-import { saveLayersModel } from './helpers/layers-fixture';
+import { saveLayersModel } from './helpers/layers-model';
 import { type Values, batchOf, expectSameValues, fashionMnist, onBackend, readValues } from './helpers/parity';
 import { webgpuAvailable } from './helpers/rungs';
 import { makeTempDir, removeTempDir } from './helpers/tmp';

@@ -1,10 +1,9 @@
 // The browser door on real sockets: token on /api and on the WebSocket upgrade, loopback only,
 // Host check, CSP on the HTML, schema validation over the wire, live pushes, downloads, and the
 // `sam-studio serve` command end to end.
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createConnection } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +13,7 @@ import { NodeTrainerLauncher } from '../../src/main/services/node-trainer-launch
 import { startServer, type RunningServer } from '../../src/server/index';
 import type { StudioApi, StudioEvent } from '../../src/shared/api';
 import type { RunConfigInput } from '../../src/shared/config';
-import { CLI_ARGS } from './helpers/cli';
+import { startCli } from './helpers/cli';
 import { makeTempDir, removeTempDir } from './helpers/tmp';
 
 const moons: RunConfigInput = {
@@ -66,9 +65,9 @@ function get(path: string, headers: Record<string, string> = {}): Promise<{ stat
   });
 }
 
-function upgradeStatus(url: string): Promise<number> {
+function upgradeStatus(url: string, origin?: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, origin ? { origin } : {});
     ws.on('unexpected-response', (_req, res) => {
       resolve(res.statusCode ?? 0);
       ws.terminate();
@@ -102,6 +101,19 @@ describe('token', () => {
 
   it('refuses other Host names (DNS rebinding)', async () => {
     expect((await get(`/api/runs?token=${server.token}`, { host: `evil.example:${server.port}` })).status).toBe(403);
+  });
+
+  it('refuses a WebSocket or an API call from a page on another origin, even with the token', async () => {
+    const ws = `ws://127.0.0.1:${server.port}/ws?token=${server.token}`;
+    for (const origin of ['https://evil.example', 'http://127.0.0.1.evil.example', `http://127.0.0.1:${server.port + 1}`, 'null', 'file://']) {
+      expect(await upgradeStatus(ws, origin), origin).toBe(403);
+      expect((await get(`/api/runs?token=${server.token}`, { origin })).status, origin).toBe(403);
+    }
+    // The app's own page, by any loopback name it may be opened with.
+    for (const origin of [`http://127.0.0.1:${server.port}`, `http://localhost:${server.port}`]) {
+      expect(await upgradeStatus(ws, origin), origin).toBe(101);
+      expect((await get(`/api/runs?token=${server.token}`, { origin })).status, origin).toBe(200);
+    }
   });
 });
 
@@ -232,14 +244,12 @@ describe('WebSocket client', () => {
 });
 
 describe('sam-studio serve', () => {
-  it('prints a tokenised loopback URL, guards /api with it, and shuts down on SIGTERM', async () => {
+  it('prints a tokenised loopback URL, guards /api with it, and on SIGTERM to its pid exits 0 and frees the port', async () => {
     const db = join(dir, 'serve.db');
-    const child = spawn(process.execPath, [...CLI_ARGS, 'serve', '--port', '0', '--db', db, '--static', join(dir, 'web')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = startCli(['serve', '--port', '0', '--db', db, '--static', join(dir, 'web')]);
     let out = '';
     const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (c: Buffer) => {
+      child.stdout!.on('data', (c: Buffer) => {
         out += c.toString();
         const m = out.match(/open (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/);
         if (m) resolve(m[1]);
@@ -254,8 +264,17 @@ describe('sam-studio serve', () => {
     expect(await ok.json()).toEqual([]);
     const code = await new Promise<number | null>((resolve) => {
       child.once('exit', (c) => resolve(c));
-      child.kill('SIGTERM');
+      // The command's own pid (node bin/sam-studio.js): the server runs in it, not in a child.
+      process.kill(child.pid!, 'SIGTERM');
     });
     expect(code).toBe(0);
+    // The port is free again: nothing listens there, and it can be bound.
+    await expect(fetch(`${u.origin}/api/runs?token=${token}`)).rejects.toThrow();
+    const again = createServer();
+    await new Promise<void>((resolve, reject) => {
+      again.once('error', reject);
+      again.listen(Number(u.port), '127.0.0.1', () => resolve());
+    });
+    await new Promise<void>((resolve) => again.close(() => resolve()));
   });
 });

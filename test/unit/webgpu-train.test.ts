@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disposeContents, loadCheckpoint } from '../../src/engine/checkpoint';
 import type { RunConfigInput } from '../../src/shared/config';
 import type { CheckpointEvent, DoneEvent, SpectrumEvent, StartedEvent, TrainerEvent } from '../../src/shared/events';
-import { saveLayersModel } from './helpers/layers-fixture';
+import { saveLayersModel } from './helpers/layers-model';
 import { webgpuAvailable } from './helpers/rungs';
 import { makeTempDir, removeTempDir } from './helpers/tmp';
 import { trainCollect } from './helpers/train';
