@@ -49,7 +49,7 @@ describe.skipIf(!hasWebGpu)('training on webgpu', () => {
   // Sizes chosen for CI on SwiftShader, which renders on the CPU at a few tens of millions of
   // elements per second on the test box: an elementwise op on a batch of 32 CNN activations
   // takes ~50 ms there, and a ResNet step is thousands of dispatches.
-  const RUNS: Record<string, RunConfigInput & { learnedAbove: number }> = {
+  const RUNS: Record<string, RunConfigInput & { learnedAbove: number; lossTolerance: number }> = {
     MLP: {
       seed: 2,
       epochs: 2,
@@ -61,6 +61,7 @@ describe.skipIf(!hasWebGpu)('training on webgpu', () => {
       hessian: { atEnd: true, topK: 2, batchSize: 32, maxIterations: 5, trace: false },
       logEvery: 4,
       learnedAbove: 0.3,
+      lossTolerance: 1e-3,
     },
     CNN: {
       seed: 2,
@@ -71,6 +72,7 @@ describe.skipIf(!hasWebGpu)('training on webgpu', () => {
       ...SAM_SGD,
       logEvery: 4,
       learnedAbove: 0.15,
+      lossTolerance: 1e-3,
     },
     // ~2,000 dispatches per SAM step: four steps on 32 images is what CI can afford. Too little
     // training to beat chance reliably, so here the check is that both backends land on the same
@@ -85,10 +87,13 @@ describe.skipIf(!hasWebGpu)('training on webgpu', () => {
       sam: { rho: 0.05 },
       logEvery: 2,
       learnedAbove: 0,
+      // One channel per batch norm at width 1: four steps at lr 0.1 amplify float32 rounding
+      // (measured 0.5 % apart in test loss, with identical predictions).
+      lossTolerance: 2e-2,
     },
   };
 
-  for (const [name, { learnedAbove, ...config }] of Object.entries(RUNS)) {
+  for (const [name, { learnedAbove, lossTolerance, ...config }] of Object.entries(RUNS)) {
     it(`${name}: the same run reaches on webgpu the test accuracy it reaches on wasm, within 2 points`, { timeout: 900_000 }, async () => {
       const gpu = await trainOn('webgpu', name, config);
       const wasm = await trainOn('wasm', name, config);
@@ -97,7 +102,8 @@ describe.skipIf(!hasWebGpu)('training on webgpu', () => {
       expect(Math.abs(a - b)).toBeLessThanOrEqual(0.02);
       // Learned something (chance is 10 % on 10 classes).
       expect(a).toBeGreaterThan(learnedAbove);
-      expect(gpu.done.metrics.testLoss).toBeCloseTo(wasm.done.metrics.testLoss, 2);
+      const [la, lb] = [gpu.done.metrics.testLoss, wasm.done.metrics.testLoss];
+      expect(Math.abs(la - lb) / lb, `test loss ${la} on webgpu, ${lb} on wasm`).toBeLessThan(lossTolerance);
       if (config.hessian) {
         const spectrum = (r: typeof gpu) => r.events.find((e): e is SpectrumEvent => e.event === 'spectrum')!;
         const [sg, sw] = [spectrum(gpu), spectrum(wasm)];
