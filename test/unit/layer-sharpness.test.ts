@@ -147,33 +147,33 @@ describe('ε̂ shares', () => {
     y.dispose();
   });
 
-  it('p = 2: ‖∇L_l‖²/‖∇L‖², summing to 1; a run without SAM gets the same (ρ cancels) and says so', () => {
+  it('p = 2: ‖∇L_l‖²/‖∇L‖², summing to 1; a run without SAM gets the same (ρ cancels) and says so', async () => {
     const before = tf.memory().numTensors;
-    const g = flatGradient(makeLossClosure(model, x, y));
+    const g = await flatGradient(makeLossClosure(model, x, y));
     const sizes = model.params.map((p) => p.size);
     const offsets = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
     const sq = (k: number) => g.subarray(offsets[k], offsets[k] + sizes[k]).reduce((s, v) => s + v * v, 0);
     const total = model.params.reduce((s, _, k) => s + sq(k), 0);
     const expected = groups.map((grp) => grp.indices.reduce((s, k) => s + sq(k), 0) / total);
 
-    const sam = epsilonShares(model, x, y, 0, cfg({ rho: 0.1 }), groups);
+    const sam = await epsilonShares(model, x, y, 0, cfg({ rho: 0.1 }), groups);
     sam.shares.forEach((s, i) => expect(s).toBeCloseTo(expected[i], 5));
     expect(sam.shares.reduce((a, b) => a! + b!, 0)).toBeCloseTo(1, 6);
     expect(sam.source).toEqual({ source: 'run', description: 'SAM(ρ=0.1)', chunks: 1 });
 
-    const sgd = epsilonShares(model, x, y, 0, cfg(null), groups);
+    const sgd = await epsilonShares(model, x, y, 0, cfg(null), groups);
     sgd.shares.forEach((s, i) => expect(s).toBeCloseTo(expected[i], 5));
     expect(sgd.source.source).toBe('sam-p2');
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('p = ∞: ε̂ = ρ·sign(g), so each layer’s share is its fraction of the weights', () => {
-    const r = epsilonShares(model, x, y, 0, cfg({ rho: 0.05, p: 'inf' }), groups);
+  it('p = ∞: ε̂ = ρ·sign(g), so each layer’s share is its fraction of the weights', async () => {
+    const r = await epsilonShares(model, x, y, 0, cfg({ rho: 0.05, p: 'inf' }), groups);
     const total = groups.reduce((n, grp) => n + grp.paramCount, 0);
     r.shares.forEach((s, i) => expect(s).toBeCloseTo(groups[i].paramCount / total, 5));
   });
 
-  it('ASAM, m-sharpness (mean over chunks) and the variants: shares sum to 1', () => {
+  it('ASAM, m-sharpness (mean over chunks) and the variants: shares sum to 1', async () => {
     const cases: [unknown, string][] = [
       [{ rho: 0.5, adaptive: true }, 'SAM(ρ=0.5 ASAM)'],
       [{ rho: 0.05, m: 8 }, 'SAM(ρ=0.05 m=8), mean over 8 chunks of 8'],
@@ -182,7 +182,7 @@ describe('ε̂ shares', () => {
       [{ rho: 0.05, variant: { kind: 'gsam', alpha: 0.2, rhoMin: 0.01 } }, 'GSAM(ρ=0.01…0.05 α=0.2)'],
     ];
     for (const [sam, description] of cases) {
-      const r = epsilonShares(model, x, y, 0, cfg(sam), groups);
+      const r = await epsilonShares(model, x, y, 0, cfg(sam), groups);
       expect(r.source.description).toBe(description);
       expect(r.shares.reduce((a, b) => a! + b!, 0)).toBeCloseTo(1, 5);
       r.shares.forEach((s) => expect(s).toBeGreaterThan(0));
@@ -204,7 +204,7 @@ describe('SAM-ON: ε̂ lives in the normalisation layers only', () => {
       optimizer: { kind: 'sgd', lr: 0.1 },
       sam: { rho: 0.05, variant: { kind: 'sam-on' } },
     });
-    const r = epsilonShares(model, x, y, 0, config, groups);
+    const r = await epsilonShares(model, x, y, 0, config, groups);
     let bn = 0;
     groups.forEach((g, i) => {
       if (g.tensors.includes('gamma')) bn += r.shares[i]!;

@@ -29,24 +29,24 @@ export interface EpsShares {
   source: EpsShareSource;
 }
 
-/** Squared norm of each tensor, in one read. */
-function squaredNorms(ts: readonly tf.Tensor[]): Float32Array {
+/** Squared norm of each tensor, in one read (asynchronous: WebGPU cannot read synchronously in Node). */
+async function squaredNorms(ts: readonly tf.Tensor[]): Promise<Float32Array> {
   const stacked = tf.tidy(() => tf.stack(ts.map((t) => tf.sum(tf.square(t)))));
   try {
-    return stacked.dataSync() as Float32Array;
+    return (await stacked.data()) as Float32Array;
   } finally {
     stacked.dispose();
   }
 }
 
-export function epsilonShares(
+export async function epsilonShares(
   model: EngineModel,
   x: tf.Tensor,
   y: tf.Tensor,
   weightDecay: number,
   config: Pick<RunConfig, 'sam' | 'optimizer' | 'seed'>,
   groups: readonly LayerGroup[],
-): EpsShares {
+): Promise<EpsShares> {
   const fromRun = config.sam !== null;
   const sam = config.sam ?? samSchema.parse({ rho: 0.05 });
   const lr = config.optimizer.lr;
@@ -69,8 +69,12 @@ export function epsilonShares(
       const info = { t: 0, lr, seed: variantSeed(config.seed, 0, c) };
       return variant.perturb({ g, gNorm: globalNorm(g), params, state, info }).eps;
     });
-    const perTensor = squaredNorms(sq);
-    sq.forEach((t) => t.dispose());
+    let perTensor: Float32Array;
+    try {
+      perTensor = await squaredNorms(sq);
+    } finally {
+      sq.forEach((t) => t.dispose());
+    }
     const total = perTensor.reduce((a, b) => a + b, 0);
     if (!(total > 0) || !Number.isFinite(total)) continue;
     groups.forEach((grp, i) => {

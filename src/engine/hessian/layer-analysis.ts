@@ -53,7 +53,7 @@ export async function analyzeWithLayers(closure: LossClosure, cfg: HessianConfig
       await new Promise<void>((resolve) => setImmediate(resolve));
     },
   });
-  const eps = epsilonShares(ctx.model, ctx.x, ctx.y, ctx.weightDecay, ctx.config, groups);
+  const eps = await epsilonShares(ctx.model, ctx.x, ctx.y, ctx.weightDecay, ctx.config, groups);
   opts.onProgress?.(spectrumTotal + budget, spectrumTotal + budget);
   const perLayer: LayerSpectrum = {
     layers: groups.map((g, i) => ({

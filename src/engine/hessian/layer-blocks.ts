@@ -40,7 +40,7 @@ export async function blockTopEigenvalues(closure: LossClosure, groups: readonly
   for (const g of groups) {
     // Each block its own start vector, independent of how many blocks came before.
     const rng = root.fork(out.length);
-    const op = createHvp({ params: g.indices.map((i) => closure.params[i]), loss: closure.loss }, { method: opts.method, fdStep: opts.fdStep });
+    const op = await createHvp({ params: g.indices.map((i) => closure.params[i]), loss: closure.loss }, { method: opts.method, fdStep: opts.fdStep });
     try {
       const top = await lanczosTopK(op, gaussian(op.n, rng), {
         k: 1,
