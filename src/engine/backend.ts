@@ -12,7 +12,7 @@ import type { BackendReport } from '../shared/events';
 import { cpuRung, wasmRung } from './backends/wasm';
 import { tensorflowCpuRung, tensorflowGpuRung } from './backends/tensorflow';
 import { webgpuRung } from './backends/webgpu';
-import type { BackendRung } from './backends/types';
+import type { ActivateOptions, BackendRung } from './backends/types';
 
 const LADDER: readonly BackendRung[] = [tensorflowGpuRung, tensorflowCpuRung, webgpuRung, wasmRung, cpuRung];
 
@@ -27,17 +27,17 @@ export class BackendUnavailableError extends Error {
 }
 
 /** Sets the tfjs backend (and registers the wasm training kernels) and reports what was chosen. */
-export async function initBackend(pref: 'auto' | BackendName): Promise<BackendReport> {
+export async function initBackend(pref: 'auto' | BackendName, opts: ActivateOptions = {}): Promise<BackendReport> {
   if (pref !== 'auto') {
     const rung = LADDER.find((r) => r.name === pref);
     if (!rung) throw new Error(`unknown backend "${pref}"; choose auto or one of ${BACKEND_NAMES.join(', ')}`);
-    const r = await rung.activate();
+    const r = await rung.activate(opts);
     if (!r.ok) throw new BackendUnavailableError(pref, r.reason);
     return { name: pref, skipped: [], details: { ...r.details, pinned: true } };
   }
   const skipped: BackendReport['skipped'] = [];
   for (const rung of LADDER) {
-    const r = await rung.activate();
+    const r = await rung.activate(opts);
     if (r.ok) return { name: rung.name, skipped, details: r.details };
     skipped.push({ name: rung.name, reason: r.reason });
   }

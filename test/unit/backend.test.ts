@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BackendUnavailableError, initBackend, probeBackends } from '../../src/engine/backend';
+import { chooseThreads } from '../../src/engine/backends/wasm-threads';
 import { BACKEND_NAMES } from '../../src/shared/config';
 
 afterAll(async () => {
@@ -21,7 +22,9 @@ describe('initBackend', () => {
     expect(reason.tensorflow).toMatch(/@tensorflow\/tfjs-node is not installed/);
     expect(reason.webgpu).toMatch(/adapter/);
     expect(typeof r.details.simd).toBe('boolean');
-    expect(r.details.threads).toBe(1);
+    // Every core (or $SAM_WASM_THREADS), on the threaded build when that is more than one.
+    expect(r.details.threads).toBe(chooseThreads(null).threads);
+    expect(r.details.build).toBe(chooseThreads(null).threads > 1 ? 'threaded-simd' : 'simd');
   });
 
   it('a pinned backend that is available is used, with nothing skipped', async () => {

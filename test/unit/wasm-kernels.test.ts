@@ -1,15 +1,13 @@
 // Every kernel we register for wasm, against the tfjs-cpu reference on the same inputs:
 // gradients of conv/depthwise/max-pool (computed through tf.grad, so the real kernels run),
 // the untransposing matmuls and the leading-axis reductions. Tolerance is relative to the
-// magnitude of the result (sums of hundreds of float32 products).
+// magnitude of the result (sums of hundreds of float32 products). Each check runs on both
+// builds: single-threaded SIMD (1 thread) and threaded SIMD (2 threads, a shared heap).
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend';
 import { WASM_TRAINING_KERNELS } from '../../src/engine/wasm-kernels';
 
-beforeAll(async () => {
-  await initBackend('wasm');
-});
 afterAll(async () => {
   await tf.setBackend('cpu');
 });
@@ -52,7 +50,12 @@ function convGrads(xs: number[], fs: number[], stride: number, pad: 'same' | 'va
   };
 }
 
-describe('registered wasm kernels', () => {
+for (const threads of [1, 2]) describe(`registered wasm kernels, ${threads === 1 ? 'single-threaded build' : `threaded build on ${threads} threads`}`, () => {
+  beforeAll(async () => {
+    const r = await initBackend('wasm', { threads });
+    expect(r.details).toMatchObject({ threads, build: threads === 1 ? 'simd' : 'threaded-simd' });
+  });
+
   it('cover the training kernels the models need', () => {
     for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'Transpose', 'Identity', 'Cast']) {
       expect(WASM_TRAINING_KERNELS).toContain(k);

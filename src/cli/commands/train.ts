@@ -1,5 +1,5 @@
 // sam-studio train --config run.json [--json] [--db FILE] [--work-dir DIR] [--backend NAME]
-//                  [--epochs N] [--limit N] [--resume CHECKPOINT]
+//                  [--threads N] [--epochs N] [--limit N] [--resume CHECKPOINT]
 // Runs one config headless. --json: one JSON object per line on stdout, each with an `event`
 // field, the last being done/failed/stopped. Exit codes: 0 done, 1 failed, 2 bad usage/config,
 // 130 stopped (Ctrl-C).
@@ -12,7 +12,7 @@ import { createProgressPrinter, summarize } from '../train-progress';
 import { openRunRecorder, type RunRecorder } from '../run-recorder';
 
 const USAGE =
-  'usage: sam-studio train --config run.json [--json] [--db FILE] [--work-dir DIR] [--backend NAME] [--epochs N] [--limit N] [--resume CHECKPOINT]\n' +
+  'usage: sam-studio train --config run.json [--json] [--db FILE] [--work-dir DIR] [--backend NAME] [--threads N] [--epochs N] [--limit N] [--resume CHECKPOINT]\n' +
   '       (sam-studio config --example fashion-mnist-sam > run.json writes a ready config)';
 
 class UsageError extends Error {
@@ -27,7 +27,7 @@ class UsageError extends Error {
 export async function run(argv: string[]): Promise<number> {
   let args: ParsedArgs;
   try {
-    args = parseArgs(argv, ['config', 'db', 'work-dir', 'backend', 'epochs', 'limit', 'resume']);
+    args = parseArgs(argv, ['config', 'db', 'work-dir', 'backend', 'threads', 'epochs', 'limit', 'resume']);
   } catch (e) {
     console.error(`sam-studio train: ${(e as Error).message}\n${USAGE}`);
     return 2;
@@ -124,6 +124,8 @@ async function loadConfig(args: ParsedArgs): Promise<RunConfig> {
   const input = raw as Record<string, unknown>;
   const backend = args.values.get('backend');
   if (backend !== undefined) input.backend = backend;
+  const threads = numberOption(args, 'threads');
+  if (threads !== undefined) input.threads = threads;
   const epochs = numberOption(args, 'epochs');
   if (epochs !== undefined) input.epochs = epochs;
   const limit = numberOption(args, 'limit');

@@ -1,4 +1,4 @@
-// Running `sam-studio` (src/cli/index.ts under tsx) as a real child process.
+// Running `sam-studio` (src/cli/index.ts under tsx), or any Node script, as a real child process.
 import { spawn } from 'node:child_process';
 
 /** Node arguments that start the CLI; append the command and its options. */
@@ -10,10 +10,13 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the CLI to completion and collects its output; resolves with any exit code. */
-export function runCli(args: string[]): Promise<CliResult> {
+/**
+ * Runs `node ...args` to completion and collects its output; resolves with any exit code.
+ * `timeoutMs` kills a child that hangs (its code is then null).
+ */
+export function runNode(args: string[], opts: { timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...CLI_ARGS, ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'], timeout: opts.timeoutMs });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -21,4 +24,9 @@ export function runCli(args: string[]): Promise<CliResult> {
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** Runs the CLI to completion and collects its output; resolves with any exit code. */
+export function runCli(args: string[]): Promise<CliResult> {
+  return runNode([...CLI_ARGS, ...args]);
 }
