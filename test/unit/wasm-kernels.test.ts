@@ -30,8 +30,8 @@ async function matchesCpu(f: () => tf.Tensor, rtol = 2e-5): Promise<void> {
   const cv = Array.from(await c.data());
   expect(wShape).toEqual(c.shape);
   c.dispose();
-  const scale = Math.max(1, ...cv.map(Math.abs));
-  const worst = Math.max(...cv.map((v, i) => Math.abs(v - wv[i])));
+  const scale = cv.reduce((m, v) => Math.max(m, Math.abs(v)), 1);
+  const worst = cv.reduce((m, v, i) => Math.max(m, Math.abs(v - wv[i])), 0);
   if (rtol === 0) expect(wv).toEqual(cv);
   else expect(worst / scale).toBeLessThan(rtol);
   await tf.setBackend('wasm');
@@ -154,6 +154,21 @@ for (const threads of [1, 2]) describe(`registered wasm kernels, ${threads === 1
     await matchesCpu(() => tf.tidy(() => tf.cast(tf.cast(tf.tensor1d([1.7, -2.2, 0]), 'int32'), 'float32')), 0);
     await matchesCpu(() => tf.tidy(() => tf.cast(tf.tensor1d([0, 2, -1]), 'bool')), 0);
     tf.dispose([c, f, v]);
+  });
+
+  it('tensors big enough to be split across the heap pool’s threads: transpose, sums, max-pool gradient', async () => {
+    // ≥ 65,536 elements: on 2 threads each of these runs in two shares at once.
+    await matchesCpu(() => tf.tidy(() => tf.transpose(rand([64, 12, 12, 16], 1), [3, 1, 2, 0])), 0);
+    await matchesCpu(() => tf.tidy(() => tf.transpose(rand([300, 260], 1))), 0);
+    await matchesCpu(() => tf.tidy(() => tf.transpose(tf.cast(tf.mul(rand([40, 50, 70], 2), 1000), 'int32'), [2, 0, 1])), 0);
+    await matchesCpu(() => tf.tidy(() => tf.sum(rand([64, 16, 16, 8], 1), [0, 1, 2])));
+    await matchesCpu(() => tf.tidy(() => tf.mean(rand([5000, 30], 1), 0)));
+    await matchesCpu(() =>
+      tf.tidy(() => {
+        const x = tf.relu(rand([33, 16, 16, 8], 4));
+        return tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(xx as tf.Tensor4D, 2, 2, 'same'), rand([33, 8, 8, 8], 5))))(x);
+      }),
+    );
   });
 
   it('Sum and Mean over leading axes (bias gradients, batch-norm moments) match cpu; others still work', async () => {

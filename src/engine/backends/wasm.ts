@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../wasm-kernels';
+import { heapPoolFor, releaseHeapPool } from '../wasm-kernels/heap-pool';
 import { type ActivateOptions, type BackendRung, type ProbeResult, errorText } from './types';
 import { createWasmBackend, poolThreads, wasmBuildFiles, type WasmBuild } from './wasm-module';
 import { WASM_MAX_THREADS, chooseThreads, machineThreads } from './wasm-threads';
@@ -26,6 +27,7 @@ function buildFor(simd: boolean, threads: number): WasmBuild {
  */
 async function install(build: WasmBuild, threads: number): Promise<{ ok: true; backend: BackendWasm } | { ok: false; reason: string }> {
   if (!live || live.build !== build || live.threads !== threads) {
+    releaseHeapPool(tf.findBackend('wasm'));
     if (tf.findBackendFactory('wasm')) tf.removeBackend('wasm');
     live = null;
     let failure: unknown = null;
@@ -47,6 +49,7 @@ async function install(build: WasmBuild, threads: number): Promise<{ ok: true; b
       return { ok: false, reason: failure ? errorText(failure) : `the ${build} module failed to initialise` };
     }
     live = { build, threads };
+    heapPoolFor(tf.backend()); // start the kernels' worker threads now, not in the first step
   } else if (!(await tf.setBackend('wasm'))) return { ok: false, reason: 'wasm backend failed to initialise' };
   return { ok: true, backend: tf.backend() as BackendWasm };
 }
