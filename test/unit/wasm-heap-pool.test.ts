@@ -34,6 +34,15 @@ describe('heap pool', () => {
     expect(outs[0][5 * 24 * 40 + 3 * 40 + 7]).toBe(x[(3 * 40 + 7) * 70 + 5]); // out[c][a][b] = x[a][b][c]
     expect(outs[1]).toEqual(outs[0]);
     expect(outs[2]).toEqual(outs[0]);
+    // Whole rows of 70 move: [24, 40, 70] → [40, 24, 70].
+    const rows = pools.map((p, i) => {
+      const out = (i + 1) * 4 * n;
+      p.run(transposeTask, [0, out, 0, 3, 24, 40, 70, 1, 0, 2], n);
+      return read(out, n);
+    });
+    expect(rows[0][(7 * 24 + 3) * 70 + 5]).toBe(x[(3 * 40 + 7) * 70 + 5]);
+    expect(rows[1]).toEqual(rows[0]);
+    expect(rows[2]).toEqual(rows[0]);
   });
 
   it('column sums and the max-pool gradient agree across pool sizes', () => {

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend';
 import { WASM_TRAINING_KERNELS } from '../../src/engine/wasm-kernels';
+import { swapOperands } from '../../src/engine/wasm-kernels/matmul';
 
 afterAll(async () => {
   await tf.setBackend('cpu');
@@ -123,6 +124,16 @@ for (const threads of [1, 2]) describe(`registered wasm kernels, ${threads === 1
     }
   });
 
+  it('a dense layer’s input gradient dy·Wᵀ, taken as (W·dyᵀ)ᵀ so XNNPACK packs the small dyᵀ, matches cpu', async () => {
+    expect(swapOperands([1, 128, 200], [1, 300, 200], false, true)).toBe(true); // dx = dy·Wᵀ
+    expect(swapOperands([1, 300, 128], [1, 128, 200], true, false)).toBe(false); // dW = xᵀ·dy
+    expect(swapOperands([1, 128, 300], [1, 300, 200], false, false)).toBe(false); // forward
+    expect(swapOperands([2, 128, 200], [2, 300, 200], false, true)).toBe(false); // batched: no GEMM path
+    await matchesCpu(() => tf.tidy(() => tf.matMul(rand([128, 200], 1), rand([300, 200], 2), false, true)));
+    // The input gradient of x·W through tf.grad: dx = dy·Wᵀ with dy 96×200, W 300×200.
+    await matchesCpu(() => tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, rand([300, 200], 2)), rand([96, 200], 3))))(rand([96, 300], 1))));
+  });
+
   it('Transpose matches cpu exactly for float32 and int32, size-1 and mergeable axes included', async () => {
     const cases: [number[], number[]][] = [
       [[16, 6, 6, 8], [3, 1, 2, 0]],
@@ -160,6 +171,7 @@ for (const threads of [1, 2]) describe(`registered wasm kernels, ${threads === 1
     // ≥ 65,536 elements: on 2 threads each of these runs in two shares at once.
     await matchesCpu(() => tf.tidy(() => tf.transpose(rand([64, 12, 12, 16], 1), [3, 1, 2, 0])), 0);
     await matchesCpu(() => tf.tidy(() => tf.transpose(rand([300, 260], 1))), 0);
+    await matchesCpu(() => tf.tidy(() => tf.transpose(rand([64, 14, 14, 8], 1), [1, 2, 0, 3])), 0); // whole rows move (dy in the filter gradient)
     await matchesCpu(() => tf.tidy(() => tf.transpose(tf.cast(tf.mul(rand([40, 50, 70], 2), 1000), 'int32'), [2, 0, 1])), 0);
     await matchesCpu(() => tf.tidy(() => tf.sum(rand([64, 16, 16, 8], 1), [0, 1, 2])));
     await matchesCpu(() => tf.tidy(() => tf.mean(rand([5000, 30], 1), 0)));

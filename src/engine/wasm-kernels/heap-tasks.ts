@@ -9,9 +9,10 @@
 export type HeapTask = (buf: ArrayBufferLike, a: Float64Array, part: number, parts: number) => void;
 
 /**
- * out = transpose(x, perm) for a simplified shape/perm (see transpose.ts), cache-tiled between
- * the input's and the output's innermost axes. Shares split the outer axes' index range (or, for
- * a plain 2-D transpose, the output's row tiles).
+ * out = transpose(x, perm) for a simplified shape/perm (see transpose.ts): whole rows copied when
+ * the innermost axis stays, else cache-tiled between the input's and the output's innermost axes.
+ * Shares split the output's rows, or the outer axes' index range (or, for a plain 2-D transpose,
+ * the output's row tiles).
  * a = [xOffset, outOffset, int32 (0/1), rank, ...shape, ...perm]
  */
 export function transposeTask(buf: ArrayBufferLike, a: Float64Array, part: number, parts: number): void {
@@ -37,6 +38,31 @@ export function transposeTask(buf: ArrayBufferLike, a: Float64Array, part: numbe
   const inS = strides(shape);
   const outShape = perm.map((p) => shape[p]);
   const outS = strides(outShape);
+  if (perm[r - 1] === r - 1) {
+    // The innermost axis stays: whole rows move. Shares split the output's rows.
+    const len = shape[r - 1];
+    const rows = n / len;
+    const lo = Math.floor((rows * part) / parts);
+    const hi = Math.floor((rows * (part + 1)) / parts);
+    const idx = new Array<number>(r - 1).fill(0);
+    let src = 0;
+    for (let d = r - 2, rest = lo; d >= 0; d--) {
+      idx[d] = rest % outShape[d];
+      rest = Math.floor(rest / outShape[d]);
+      src += idx[d] * inS[perm[d]];
+    }
+    for (let row = lo, dst = lo * len; row < hi; row++, dst += len) {
+      for (let i = 0; i < len; i++) out[dst + i] = x[src + i];
+      for (let d = r - 2; d >= 0; d--) {
+        idx[d]++;
+        src += inS[perm[d]];
+        if (idx[d] < outShape[d]) break;
+        src -= inS[perm[d]] * outShape[d];
+        idx[d] = 0;
+      }
+    }
+    return;
+  }
   const ax = perm[r - 1]; // input axis that becomes the output's innermost
   const j = perm.indexOf(r - 1); // output position of the input's innermost axis
   const outer: number[] = [];
