@@ -11,6 +11,12 @@ export interface StepTiming {
   cpuMs: number;
 }
 
+/** Per-step wall and process-CPU ms; samples from several rounds concatenate. */
+export interface StepSamples {
+  wall: number[];
+  cpu: number[];
+}
+
 export function runStep(stepper: Stepper, b: Batch, inputShape: number[], lr: number): void {
   const x = tf.tensor(b.x, [b.size, ...inputShape]);
   const y = tf.tensor1d(b.y, 'int32');
@@ -25,35 +31,39 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+export function summarize(s: StepSamples): StepTiming {
+  return { wallMs: median(s.wall), cpuMs: s.cpu.reduce((a, b) => a + b, 0) / s.cpu.length };
+}
+
+export function mergeSamples(a: StepSamples, b: StepSamples): StepSamples {
+  return { wall: [...a.wall, ...b.wall], cpu: [...a.cpu, ...b.cpu] };
+}
+
 /**
  * Times SGD and SAM steps interleaved, alternating which goes first (SGD SAM, SAM SGD, …), so a
  * burst of load from other processes hits both alike and their ratio stays meaningful.
  */
-export function timeInterleaved(
+export function sampleInterleaved(
   steppers: { sgd: Stepper; sam: Stepper },
   batches: () => Batch,
   inputShape: number[],
   o: { warmup: number; repeats: number; lr: number },
-): { sgd: StepTiming; sam: StepTiming } {
+): { sgd: StepSamples; sam: StepSamples } {
   for (let i = 0; i < o.warmup; i++) {
     runStep(steppers.sgd, batches(), inputShape, o.lr);
     runStep(steppers.sam, batches(), inputShape, o.lr);
   }
-  const wall = { sgd: [] as number[], sam: [] as number[] };
-  const cpu = { sgd: 0, sam: 0 };
+  const out = { sgd: { wall: [] as number[], cpu: [] as number[] }, sam: { wall: [] as number[], cpu: [] as number[] } };
   for (let i = 0; i < o.repeats; i++) {
     for (const k of i % 2 === 0 ? (['sgd', 'sam'] as const) : (['sam', 'sgd'] as const)) {
       const b = batches();
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       runStep(steppers[k], b, inputShape, o.lr);
-      wall[k].push(performance.now() - t0);
+      out[k].wall.push(performance.now() - t0);
       const c = process.cpuUsage(c0);
-      cpu[k] += (c.user + c.system) / 1000;
+      out[k].cpu.push((c.user + c.system) / 1000);
     }
   }
-  return {
-    sgd: { wallMs: median(wall.sgd), cpuMs: cpu.sgd / o.repeats },
-    sam: { wallMs: median(wall.sam), cpuMs: cpu.sam / o.repeats },
-  };
+  return out;
 }

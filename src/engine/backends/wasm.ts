@@ -100,7 +100,7 @@ export const wasmRung: BackendRung = {
 export const cpuRung: BackendRung = {
   name: 'cpu',
   async probe() {
-    return { ok: true, details: { implementation: 'plain JavaScript' } };
+    return { ok: true, details: { implementation: 'plain JavaScript', threads: 1 } };
   },
   async activate() {
     await import('@tensorflow/tfjs-backend-cpu');
@@ -108,6 +108,6 @@ export const cpuRung: BackendRung = {
     // tfjs-cpu prints an "install tfjs-node" banner on first use; our BackendReport already says
     // why tensorflow was skipped, in the run's own words, so the banner is only noise in --json output.
     (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-    return { ok: true, details: { implementation: 'plain JavaScript' } };
+    return { ok: true, details: { implementation: 'plain JavaScript', threads: 1 } };
   },
 };
