@@ -3,7 +3,8 @@
 // os.cpus()/2), the backend report says how many, the training kernels give the same numbers on
 // one thread and on several, and a process whose pool is idle still exits by itself.
 import * as tf from '@tensorflow/tfjs-core';
-import { chmodSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,6 +16,8 @@ import { ensureWorkerFile, workerScript } from '../../src/engine/backends/wasm-w
 import { buildModel } from '../../src/engine/models';
 import { createStepper } from '../../src/engine/optim';
 import { modelSchema, optimizerSchema, samSchema } from '../../src/shared/config';
+import type { TrainerEvent } from '../../src/shared/events';
+import type { TrainerToParent } from '../../src/shared/trainer-protocol';
 import { runNode } from './helpers/cli';
 import { makeTempDir, removeTempDir } from './helpers/tmp';
 
@@ -139,6 +142,34 @@ describe('the wasm backend on threads', () => {
       const two = await train(2, kind);
       expect(two).toEqual(one);
     }
+  });
+
+  it('the desktop app’s bundled trainer process trains on the threaded build', async () => {
+    // electron-vite's bundle, run as the trainer it is (only Electron's utilityProcess replaced by a
+    // forked Node process): the bundle must load the threaded factory, write the worker file and
+    // start its pthreads. (Its shim declares a module-level `require`: a second one broke it.)
+    const dir = join(work, 'bundle');
+    mkdirSync(dir);
+    symlinkSync(join(process.cwd(), 'node_modules'), join(dir, 'node_modules'), 'dir');
+    const built = await runNode(['node_modules/electron-vite/bin/electron-vite.js', 'build', '--outDir', join(dir, 'out'), '--logLevel', 'error']);
+    expect(built.code, built.stderr).toBe(0);
+    const config = { seed: 1, epochs: 1, batchSize: 100, backend: 'wasm', threads: 2, data: { name: 'fashion-mnist', limit: 300, testLimit: 100 }, model: { kind: 'cnn', filters: [4, 8], dense: 16 }, optimizer: { kind: 'sgd', lr: 0.05 }, sam: { rho: 0.05 } };
+    const events = await new Promise<TrainerEvent[]>((resolve, reject) => {
+      const seen: TrainerEvent[] = [];
+      const child = fork(join(dir, 'out/main/trainer-process.js'), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] });
+      let stderr = '';
+      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('message', (m: TrainerToParent) => {
+        if (m.type === 'ready') child.send({ type: 'start', runId: 1, config, workDir: join(dir, 'run'), resumeFrom: null });
+        if (m.type === 'event') seen.push(m.event);
+        if (m.type === 'fatal') reject(new Error(`trainer failed: ${m.message}`));
+      });
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve(seen) : reject(new Error(`trainer exited ${code}: ${stderr}`))));
+    });
+    const started = events.find((e) => e.event === 'started');
+    expect(started?.event === 'started' && started.backend.details).toMatchObject({ build: 'threaded-simd', threads: 2 });
+    expect(events.at(-1)?.event).toBe('done');
   });
 
   it('a process whose thread pool sits idle exits by itself when its work is done', async () => {

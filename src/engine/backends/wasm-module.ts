@@ -32,8 +32,9 @@ interface FactoryConfig {
 }
 type Factory = (config: FactoryConfig) => Promise<EmscriptenModule>;
 
-const require = createRequire(import.meta.url);
-const wasmOut = (file: string) => require.resolve(`@tensorflow/tfjs-backend-wasm/wasm-out/${file}`);
+// Not named `require`: electron-vite's ESM shim declares that name at the top of the bundle.
+const requireHere = createRequire(import.meta.url);
+const wasmOut = (file: string) => requireHere.resolve(`@tensorflow/tfjs-backend-wasm/wasm-out/${file}`);
 
 const FILES: Record<WasmBuild, { factory: string; binary: string }> = {
   plain: { factory: 'tfjs-backend-wasm.js', binary: 'tfjs-backend-wasm.wasm' },
@@ -78,14 +79,14 @@ function instantiateWithCores(binary: string, threads: number, fail: (e: Error) 
  */
 export async function createWasmBackend(build: WasmBuild, threads: number): Promise<BackendWasm> {
   const files = wasmBuildFiles(build);
-  const factory = require(files.factory) as Factory;
+  const factory = requireHere(files.factory) as Factory;
   const threaded = build === 'threaded-simd';
   let abort: (reason: Error) => void = () => {};
   const aborted = new Promise<never>((_, reject) => (abort = reject));
   const config: FactoryConfig = {
     locateFile(file, prefix) {
       if (file.endsWith('.worker.js')) {
-        const { wasmWorkerContents } = require(wasmOut(file)) as { wasmWorkerContents: string };
+        const { wasmWorkerContents } = requireHere(wasmOut(file)) as { wasmWorkerContents: string };
         return ensureWorkerFile(wasmWorkerContents, version_wasm);
       }
       return file.endsWith('.wasm') ? files.binary : prefix + file;
