@@ -160,7 +160,9 @@ for (const threads of [1, 2]) describe(`registered wasm kernels, ${threads === 1
     a.dispose(); // the shared buffer lives on while others hold it
     expect(Array.from(c.dataSync())).toEqual([1.5, -2, 3]);
     expect(Array.from(f.dataSync())).toEqual([1.5, -2, 3]);
-    v.assign(tf.tensor1d([7, 8, 9]));
+    const next = tf.tensor1d([7, 8, 9]);
+    v.assign(next);
+    next.dispose();
     expect(Array.from(c.dataSync())).toEqual([1.5, -2, 3]);
     await matchesCpu(() => tf.tidy(() => tf.cast(tf.cast(tf.tensor1d([1.7, -2.2, 0]), 'int32'), 'float32')), 0);
     await matchesCpu(() => tf.tidy(() => tf.cast(tf.tensor1d([0, 2, -1]), 'bool')), 0);

@@ -110,6 +110,16 @@ describe('the wasm backend on threads', () => {
     expect(tf.getBackend()).toBe('wasm');
   });
 
+  it('a module that tensors still live on is kept, not replaced under them, and the report says so', async () => {
+    await initBackend('wasm', { threads: 2 });
+    const t = tf.tensor1d([1, 2, 3]);
+    const r = await initBackend('wasm', { threads: 1 });
+    expect(r.details).toMatchObject({ build: 'threaded-simd', threads: 2, threadsNote: 'kept the wasm module already running (threaded-simd, 2 threads): tensors live on it' });
+    expect(Array.from(await t.data())).toEqual([1, 2, 3]);
+    t.dispose();
+    expect((await initBackend('wasm', { threads: 1 })).details).toMatchObject({ build: 'simd', threads: 1 });
+  });
+
   it('the default is every core, and $SAM_WASM_THREADS sets it for runs that do not', async () => {
     delete process.env[THREADS_ENV];
     const all = Math.min(machineThreads(), WASM_MAX_THREADS);

@@ -21,11 +21,20 @@ function buildFor(simd: boolean, threads: number): WasmBuild {
   return threads > 1 ? 'threaded-simd' : 'simd';
 }
 
+type Installed = { ok: true; backend: BackendWasm; kept?: string } | { ok: false; reason: string };
+
 /**
  * Makes 'wasm' the tfjs backend on `build` with `threads`; replaces a module of another build or
- * pool size (tensors on the old one are gone: callers switch between runs, not within one).
+ * pool size — unless tensors still live on it (replacing would free them under their owners):
+ * then it stays, and `kept` says so.
  */
-async function install(build: WasmBuild, threads: number): Promise<{ ok: true; backend: BackendWasm } | { ok: false; reason: string }> {
+async function install(build: WasmBuild, threads: number): Promise<Installed> {
+  const running = tf.findBackend('wasm');
+  if (live && (live.build !== build || live.threads !== threads) && running && running.numDataIds() > 0) {
+    if (!(await tf.setBackend('wasm'))) return { ok: false, reason: 'wasm backend failed to initialise' };
+    const kept = `kept the wasm module already running (${live.build}, ${live.threads} thread${live.threads === 1 ? '' : 's'}): tensors live on it`;
+    return { ok: true, backend: tf.backend() as BackendWasm, kept };
+  }
   if (!live || live.build !== build || live.threads !== threads) {
     releaseHeapPool(tf.findBackend('wasm'));
     if (tf.findBackendFactory('wasm')) tf.removeBackend('wasm');
@@ -73,6 +82,10 @@ async function activateWasm(opts: ActivateOptions): Promise<ProbeResult> {
     r = await install(build, 1);
   }
   if (!r.ok) return { ok: false, reason: `wasm backend failed: ${r.reason}` };
+  if (r.kept) {
+    details.threadsNote = r.kept;
+    build = live?.build ?? build;
+  }
   return { ok: true, details: { ...details, build, threads: poolThreads(r.backend), multithreaded: build === 'threaded-simd', trainingKernels: 'registered' } };
 }
 
