@@ -182,23 +182,21 @@ describe('the wasm backend on threads', () => {
     expect(events.at(-1)?.event).toBe('done');
   });
 
-  it('a process whose thread pool sits idle exits by itself when its work is done', async () => {
+  it('a process whose thread pool sits idle exits by itself; its workers do not inherit its flags', async () => {
     // Emscripten refs a Node worker while it runs a pthread, and XNNPACK's pool threads never end:
     // without unref'ing them the CLI and trainer processes would hang after their last step.
+    // Workers inherit the parent's execArgv by default; with --input-type (any `node -e` script)
+    // every pthread worker failed to start and took the process down.
     const url = (p: string) => JSON.stringify(pathToFileURL(p).href);
-    const file = join(work, 'exits.mts');
-    writeFileSync(
-      file,
-      [
-        `import * as tf from ${url(createRequire(import.meta.url).resolve('@tensorflow/tfjs-core'))};`,
-        `import { initBackend } from ${url(join(process.cwd(), 'src/engine/backend.ts'))};`,
-        'const r = await initBackend("wasm", { threads: 2 });',
-        'const y = tf.matMul(tf.ones([64, 64]), tf.ones([64, 64]));',
-        'console.log(JSON.stringify({ threads: r.details.threads, y: (await y.data())[0] }));',
-      ].join('\n'),
-    );
+    const script = [
+      `import * as tf from ${url(createRequire(import.meta.url).resolve('@tensorflow/tfjs-core'))};`,
+      `import { initBackend } from ${url(join(process.cwd(), 'src/engine/backend.ts'))};`,
+      'const r = await initBackend("wasm", { threads: 2 });',
+      'const y = tf.matMul(tf.ones([64, 64]), tf.ones([64, 64]));',
+      'console.log(JSON.stringify({ threads: r.details.threads, y: (await y.data())[0] }));',
+    ].join('\n');
     // The timeout only ends a hung child (the failure this test guards against) early.
-    const out = await runNode(['--import', 'tsx', file], { timeoutMs: 180_000 });
+    const out = await runNode(['--import', 'tsx', '--input-type=module', '-e', script], { timeoutMs: 180_000 });
     expect(out.code, out.stderr).toBe(0);
     expect(JSON.parse(out.stdout)).toEqual({ threads: 2, y: 64 });
   });

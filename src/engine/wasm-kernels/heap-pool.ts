@@ -77,7 +77,8 @@ export class HeapPool {
     this.message = new Uint8Array(control, MESSAGE_AT, MESSAGE_BYTES);
     const src = workerSource();
     for (let part = 1; part < threads; part++) {
-      const w = new Worker(src, { eval: true, workerData: { memory, control, part } });
+      // execArgv: [] — the loop needs no loader flags of the parent (tsx), which slow its start.
+      const w = new Worker(src, { eval: true, workerData: { memory, control, part }, execArgv: [] });
       w.unref(); // an idle pool never keeps the process alive
       this.workers.push(w);
     }
