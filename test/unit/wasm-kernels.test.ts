@@ -177,6 +177,16 @@ for (const threads of [1, 2]) describe(`registered wasm kernels, ${threads === 1
     await matchesCpu(() => tf.tidy(() => tf.transpose(tf.cast(tf.mul(rand([40, 50, 70], 2), 1000), 'int32'), [2, 0, 1])), 0);
     await matchesCpu(() => tf.tidy(() => tf.sum(rand([64, 16, 16, 8], 1), [0, 1, 2])));
     await matchesCpu(() => tf.tidy(() => tf.mean(rand([5000, 30], 1), 0)));
+    // Over all axes (a squared norm): float64 sums, so the reference is float64 too — tfjs-cpu's
+    // float32 running sum drifts by ~1e-5 over 150,000 terms.
+    await tf.setBackend('wasm');
+    for (const [x, keepDims] of [[tf.tidy(() => tf.square(rand([512, 300], 1))), false], [rand([400, 400], 2), true]] as const) {
+      const exact = Array.from(x.dataSync()).reduce((a, v) => a + v, 0);
+      const got = tf.sum(x, [0, 1], keepDims);
+      expect(got.shape).toEqual(keepDims ? [1, 1] : []);
+      expect(Math.abs(got.dataSync()[0] - exact) / Math.max(1, Math.abs(exact))).toBeLessThan(1e-6);
+      tf.dispose([x, got]);
+    }
     await matchesCpu(() =>
       tf.tidy(() => {
         const x = tf.relu(rand([33, 16, 16, 8], 4));

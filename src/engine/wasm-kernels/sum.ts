@@ -1,6 +1,7 @@
-// Sum and Mean over leading axes — bias gradients (Σ over N·H·W of an NHWC tensor) and batch-norm
-// moments — as one pass over the heap accumulating column sums in float64 (columnSumsTask), rows
-// split across the heap pool's threads, each into its own row of partial sums. The stock kernels
+// Sum and Mean over leading axes — bias gradients (Σ over N·H·W of an NHWC tensor), batch-norm
+// moments, and over all axes (squared norms of whole gradients for SAM's ε̂, one column) — as one
+// pass over the heap accumulating column sums in float64 (columnSumsTask), rows split across the
+// heap pool's threads, each into its own row of partial sums. The stock kernels
 // transpose the reduced axes to the end first (~6× slower on the CNN's 128×28×28×32 gradients);
 // a 1ᵀ·X matmul is no better because XNNPACK repacks X as a weight matrix. Other reductions go to
 // the stock kernels unchanged.
@@ -12,7 +13,7 @@ import { columnSumsTask } from './heap-tasks';
 
 function leadingAxes(axis: number | number[], rank: number): number | null {
   const axes = [...new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
-  if (axes.length === 0 || axes.length >= rank) return null;
+  if (axes.length === 0 || axes.length > rank) return null;
   return axes.every((a, i) => a === i) ? axes.length : null;
 }
 
