@@ -2,27 +2,33 @@
 // Stepper.step, then the loss read back (so the time includes all queued work).
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../src/engine/data/batches';
-import type { Stepper } from '../src/engine/optim';
+import type { StepCost, Stepper } from '../src/engine/optim';
 
 export interface StepTiming {
   /** Median wall-clock ms per step (robust to the odd scheduler hiccup). */
   wallMs: number;
+  /** Mean wall-clock ms per step: the figure for steppers whose steps differ (LookSAM's SAM step every k). */
+  meanWallMs: number;
   /** Mean process CPU ms per step: what the step costs when other processes compete for cores. */
   cpuMs: number;
+  /** Mean forward-backward (and forward-only) passes per timed step, in batch units. */
+  passes: StepCost;
 }
 
-/** Per-step wall and process-CPU ms; samples from several rounds concatenate. */
+/** What each timed step took; samples from several rounds concatenate (mergeSamples). */
 export interface StepSamples {
   wall: number[];
   cpu: number[];
+  passes: StepCost[];
 }
 
-export function runStep(stepper: Stepper, b: Batch, inputShape: number[], lr: number): void {
+export function runStep(stepper: Stepper, b: Batch, inputShape: number[], lr: number): StepCost {
   const x = tf.tensor(b.x, [b.size, ...inputShape]);
   const y = tf.tensor1d(b.y, 'int32');
   const r = stepper.step(x, y, lr);
   r.loss.dataSync();
   tf.dispose([x, y, r.loss, r.correct, r.gradNorm, ...(r.epsNorm ? [r.epsNorm] : []), ...(r.perturbedLoss ? [r.perturbedLoss] : [])]);
+  return r.passes;
 }
 
 function median(xs: number[]): number {
@@ -31,39 +37,56 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
 export function summarize(s: StepSamples): StepTiming {
-  return { wallMs: median(s.wall), cpuMs: s.cpu.reduce((a, b) => a + b, 0) / s.cpu.length };
+  return {
+    wallMs: median(s.wall),
+    meanWallMs: mean(s.wall),
+    cpuMs: mean(s.cpu),
+    passes: { forwardBackward: mean(s.passes.map((p) => p.forwardBackward)), forward: mean(s.passes.map((p) => p.forward)) },
+  };
 }
 
 export function mergeSamples(a: StepSamples, b: StepSamples): StepSamples {
-  return { wall: [...a.wall, ...b.wall], cpu: [...a.cpu, ...b.cpu] };
+  return { wall: [...a.wall, ...b.wall], cpu: [...a.cpu, ...b.cpu], passes: [...a.passes, ...b.passes] };
 }
 
 /**
- * Times SGD and SAM steps interleaved, alternating which goes first (SGD SAM, SAM SGD, …), so a
- * burst of load from other processes hits both alike and their ratio stays meaningful.
+ * Times the steppers' steps interleaved, rotating which goes first (SGD SAM, SAM SGD, …), so a
+ * burst of load from other processes hits all alike and their ratios stay meaningful.
  */
-export function sampleInterleaved(
-  steppers: { sgd: Stepper; sam: Stepper },
+export function sampleInterleaved<K extends string>(
+  steppers: Record<K, Stepper>,
   batches: () => Batch,
   inputShape: number[],
   o: { warmup: number; repeats: number; lr: number },
-): { sgd: StepSamples; sam: StepSamples } {
-  for (let i = 0; i < o.warmup; i++) {
-    runStep(steppers.sgd, batches(), inputShape, o.lr);
-    runStep(steppers.sam, batches(), inputShape, o.lr);
-  }
-  const out = { sgd: { wall: [] as number[], cpu: [] as number[] }, sam: { wall: [] as number[], cpu: [] as number[] } };
+): Record<K, StepSamples> {
+  const keys = Object.keys(steppers) as K[];
+  for (let i = 0; i < o.warmup; i++) for (const k of keys) runStep(steppers[k], batches(), inputShape, o.lr);
+  const out = Object.fromEntries(keys.map((k) => [k, { wall: [], cpu: [], passes: [] } as StepSamples])) as Record<K, StepSamples>;
   for (let i = 0; i < o.repeats; i++) {
-    for (const k of i % 2 === 0 ? (['sgd', 'sam'] as const) : (['sam', 'sgd'] as const)) {
+    const order = [...keys.slice(i % keys.length), ...keys.slice(0, i % keys.length)];
+    for (const k of order) {
       const b = batches();
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      runStep(steppers[k], b, inputShape, o.lr);
+      const p = runStep(steppers[k], b, inputShape, o.lr);
       out[k].wall.push(performance.now() - t0);
       const c = process.cpuUsage(c0);
       out[k].cpu.push((c.user + c.system) / 1000);
+      out[k].passes.push(p);
     }
   }
   return out;
+}
+
+export function timeInterleaved<K extends string>(
+  steppers: Record<K, Stepper>,
+  batches: () => Batch,
+  inputShape: number[],
+  o: { warmup: number; repeats: number; lr: number },
+): Record<K, StepTiming> {
+  const s = sampleInterleaved(steppers, batches, inputShape, o);
+  return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, summarize(v as StepSamples)])) as Record<K, StepTiming>;
 }
