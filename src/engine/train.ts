@@ -176,8 +176,9 @@ class TrainingRun {
         continue;
       }
       if (this.opts.signal?.aborted) return false;
-      // Epoch time at the END of this step, so a warm-up's first step is not a no-op (lr(0) = 0).
-      const lr = learningRateAt(config, this.pos.epoch + (this.pos.stepInEpoch + 1) / stepsPerEpoch);
+      // The lr of the step about to be taken, t = epoch·S + stepInEpoch counted from 0 (schedule.ts):
+      // the first step of a run gets lr(0), the last one lr(epochs·S − 1).
+      const lr = learningRateAt(config, this.pos.epoch * stepsPerEpoch + this.pos.stepInEpoch, stepsPerEpoch);
       // Dropout masks as a function of the global step (not of how many steps this process ran),
       // so resuming from a checkpoint draws the same masks as the uninterrupted run.
       model.reseed?.(stepSeed(config.seed, this.pos.step));
