@@ -60,7 +60,7 @@ export async function runAnalysis(ctx: AnalysisContext): Promise<{ lambdaMax: nu
   if (!h) return { lambdaMax: null };
   const { x, y } = hessianBatch(ctx.train, ctx.model.inputShape, h.batchSize, ctx.config.seed);
   try {
-    const closure = makeLossClosure(ctx.model, x, y, ctx.weightDecay);
+    const closure = makeLossClosure(ctx.model, x, y, ctx.weightDecay, ctx.config.optimizer.weightDecayParams);
     const progress = (phase: string) => (done: number, total: number) =>
       ctx.emit({ event: 'progress', runId: ctx.runId, phase, done, total, message: `epoch ${ctx.epoch}` });
     const spectrum = await analyzeSpectrum(closure, h, {

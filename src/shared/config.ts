@@ -81,6 +81,20 @@ export type DataConfig = z.output<typeof dataSchema>;
 
 export const ACTIVATIONS = ['relu', 'tanh', 'gelu', 'sigmoid', 'elu'] as const;
 
+/**
+ * How a built model's weights are drawn (src/engine/models/init.ts has the exact scheme per layer):
+ * - 'pytorch': what torch.nn's Linear and Conv2d do on construction — weights and biases
+ *   U(±1/√fan_in) (kaiming_uniform with a = √5) — and BatchNorm2d's γ = 1, β = 0. The default,
+ *   so recipes and results carry over to and from PyTorch.
+ * - 'he-normal': N(0, 2/fan_in) kernels where a ReLU-type activation follows (every conv), Glorot
+ *   uniform for the rest (the linear head, tanh, sigmoid), zero biases — this engine's scheme
+ *   before 'pytorch' (stored runs keep it).
+ * - 'glorot-uniform': U(±√(6/(fan_in + fan_out))) kernels everywhere, zero biases (Keras' default).
+ */
+export const INIT_SCHEMES = ['pytorch', 'he-normal', 'glorot-uniform'] as const;
+export type InitScheme = (typeof INIT_SCHEMES)[number];
+const initField = z.enum(INIT_SCHEMES, { error: () => `unknown model.init; choose one of: ${INIT_SCHEMES.join(', ')}` }).default('pytorch');
+
 export const modelSchema = z.discriminatedUnion(
   'kind',
   [
@@ -89,15 +103,17 @@ export const modelSchema = z.discriminatedUnion(
       hidden: z.array(positiveInt('model.hidden[i]')).max(16).default([512, 512]),
       activation: z.enum(ACTIVATIONS).default('relu'),
       dropout: z.number().min(0).max(0.9, 'model.dropout must be < 0.9').default(0),
+      init: initField,
     }),
     z.strictObject({
       kind: z.literal('cnn'),
       filters: z.array(positiveInt('model.filters[i]')).min(1).max(6).default([32, 64]),
       dense: positiveInt('model.dense').default(128),
       dropout: z.number().min(0).max(0.9).default(0),
+      init: initField,
     }),
-    z.strictObject({ kind: z.literal('resnet20'), width: positiveInt('model.width').default(16) }),
-    z.strictObject({ kind: z.literal('resnet18'), width: positiveInt('model.width').default(64) }),
+    z.strictObject({ kind: z.literal('resnet20'), width: positiveInt('model.width').default(16), init: initField }),
+    z.strictObject({ kind: z.literal('resnet18'), width: positiveInt('model.width').default(64), init: initField }),
     z.strictObject({
       kind: z.literal('wrn'),
       depth: z
@@ -106,6 +122,7 @@ export const modelSchema = z.discriminatedUnion(
         .refine((d) => d >= 10 && (d - 4) % 6 === 0, 'model.depth must be 6n+4 (10, 16, 22, 28, …)')
         .default(16),
       widen: positiveInt('model.widen').default(4),
+      init: initField,
     }),
     z.strictObject({
       kind: z.literal('layers'),
@@ -128,15 +145,30 @@ export const optimizerSchema = z.strictObject({
   epsilon: z.number().positive().default(1e-8),
   weightDecay: z.number().min(0, 'optimizer.weightDecay must be ≥ 0').default(0),
   /**
-   * 'loss': L2 term added to the loss, so it enters ε̂ (the SAM paper's JAX code).
-   * 'optimizer': decay applied by the base optimizer after the SAM gradient (the PyTorch port).
-   * adamw always decouples.
+   * Where the decay enters. 'loss': an L2 term wd/2·‖w‖² in the loss, so its gradient enters both
+   * SAM passes and ε̂ — as the SAM paper's JAX code (google-research/sam, flax_training.py adds
+   * the weight penalty inside the loss it differentiates). 'optimizer': the base optimizer adds
+   * wd·w to the SAM gradient, ε̂ never sees it — as davda54/sam, whose SAM passes weight_decay to
+   * torch.optim.SGD. adamw always decouples (Loshchilov & Hutter 2019).
    */
   weightDecayMode: z.enum(['loss', 'optimizer']).default('loss'),
+  /**
+   * Which parameters are decayed. 'all': every trainable one, biases and batch-norm γ, β included
+   * — what both SAM reference codes do by default (the JAX code's L2 term sums over all params;
+   * davda54/sam hands model.parameters() to SGD), and torch.optim and optax without a mask.
+   * 'weights-only': kernels (rank > 1) only — the JAX code's --no_weight_decay_on_bn
+   * (`x.ndim > 1`), and common practice elsewhere (timm's param_groups_weight_decay skips
+   * rank ≤ 1 tensors and biases; optax's adamw takes a mask for it). Stored runs from before this
+   * setting existed were trained with 'weights-only' and keep it (store migration 3).
+   */
+  weightDecayParams: z
+    .enum(['all', 'weights-only'], { error: () => 'unknown optimizer.weightDecayParams; choose all or weights-only' })
+    .default('all'),
   /** Global-norm clip of the gradient the base optimizer steps with (SAM: the second-pass gradient). */
   gradClip: z.number().positive('optimizer.gradClip must be > 0').nullable().default(null),
 });
 export type OptimizerConfig = z.output<typeof optimizerSchema>;
+export type WeightDecayParams = OptimizerConfig['weightDecayParams'];
 
 export const scheduleSchema = z.strictObject({
   kind: z.enum(['constant', 'step', 'cosine']).default('constant'),

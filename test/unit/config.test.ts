@@ -28,10 +28,22 @@ describe('run config schema', () => {
     expect(c.backend).toBe('auto');
     expect(c.sam).toBeNull();
     expect(c.hessian).toBeNull();
-    expect(c.model).toEqual({ kind: 'mlp', hidden: [512, 512], activation: 'relu', dropout: 0 });
+    expect(c.model).toEqual({ kind: 'mlp', hidden: [512, 512], activation: 'relu', dropout: 0, init: 'pytorch' });
     expect(c.optimizer.weightDecayMode).toBe('loss');
+    expect(c.optimizer.weightDecayParams).toBe('all');
     expect(c.data).toMatchObject({ limit: null, labelNoise: 0, validationSplit: 0 });
     expect(c.schedule.kind).toBe('constant');
+  });
+
+  it('names model.init and optimizer.weightDecayParams when their value is unknown', () => {
+    expect(errorsOf({ ...base, model: { kind: 'cnn', init: 'kaiming' } })).toEqual([
+      { field: 'model.init', message: 'unknown model.init; choose one of: pytorch, he-normal, glorot-uniform' },
+    ]);
+    expect(errorsOf({ ...base, optimizer: { kind: 'sgd', lr: 0.1, weightDecayParams: 'biases' } })).toEqual([
+      { field: 'optimizer.weightDecayParams', message: 'unknown optimizer.weightDecayParams; choose all or weights-only' },
+    ]);
+    // A tfjs Layers model brings its own weights: no init to choose.
+    expect(errorsOf({ ...base, model: { kind: 'layers', path: '/m/model.json', init: 'pytorch' } })[0].field).toBe('model.init');
   });
 
   it('rejects a negative rho, naming sam.rho', () => {

@@ -43,7 +43,7 @@ async function loopLrs(input: RunConfigInput, dir: string) {
   const steps = events.filter((e): e is MetricsEvent => e.event === 'metrics' && e.scope === 'step');
   expect(steps.map((e) => e.step)).toEqual(Array.from({ length: T }, (_, i) => i + 1));
   const ckpt = events.filter((e): e is CheckpointEvent => e.event === 'checkpoint').at(-1)!;
-  return { lrs: steps.map((e) => e.values.lr), checkpoint: ckpt.path };
+  return { lrs: steps.map((e) => e.values.lr as number), checkpoint: ckpt.path };
 }
 
 async function checkpointWeights(path: string): Promise<number[][]> {

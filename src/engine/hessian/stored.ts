@@ -30,7 +30,7 @@ export async function analyzeCheckpoint(
   try {
     // The analysed loss is the trained one: the L2 term is in it exactly when training put it there.
     const { lossWeightDecay } = makeBaseOptimizer(config.optimizer, []);
-    const closure = makeLossClosure(model, x, y, lossWeightDecay);
+    const closure = makeLossClosure(model, x, y, lossWeightDecay, config.optimizer.weightDecayParams);
     const result = await analyzeSpectrum(closure, hessian, {
       seed: config.seed,
       batchSize: x.shape[0],

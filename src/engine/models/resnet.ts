@@ -8,7 +8,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EngineModel } from '../types';
 import { Rng } from '../rng';
-import { VariableStore } from './init';
+import type { InitScheme } from '../../shared/config';
+import { type Init, VariableStore } from './init';
 import { type ForwardOpts, batchNorm, conv, dense } from './layers';
 import { asImages, imageShape } from './shape';
 
@@ -16,17 +17,17 @@ type Block = (x: tf.Tensor4D, o: ForwardOpts) => tf.Tensor4D;
 
 interface Ctx {
   vs: VariableStore;
-  rng: Rng;
+  init: Init;
 }
 
 /** conv-BN-ReLU-conv-BN + shortcut, then ReLU (post-activation basic block). */
 function basicBlock(ctx: Ctx, name: string, inC: number, outC: number, stride: number): Block {
-  const c1 = conv(ctx.vs, `${name}/conv1`, inC, outC, { kernel: 3, stride }, ctx.rng);
+  const c1 = conv(ctx.vs, `${name}/conv1`, inC, outC, { kernel: 3, stride }, ctx.init);
   const b1 = batchNorm(ctx.vs, `${name}/bn1`, outC);
-  const c2 = conv(ctx.vs, `${name}/conv2`, outC, outC, { kernel: 3 }, ctx.rng);
+  const c2 = conv(ctx.vs, `${name}/conv2`, outC, outC, { kernel: 3 }, ctx.init);
   const b2 = batchNorm(ctx.vs, `${name}/bn2`, outC);
   const project = stride !== 1 || inC !== outC;
-  const sc = project ? conv(ctx.vs, `${name}/shortcut`, inC, outC, { kernel: 1, stride }, ctx.rng) : null;
+  const sc = project ? conv(ctx.vs, `${name}/shortcut`, inC, outC, { kernel: 1, stride }, ctx.init) : null;
   const sb = project ? batchNorm(ctx.vs, `${name}/shortcut_bn`, outC) : null;
   return (x, o) => {
     const h = tf.relu(b1(c1(x), o)) as tf.Tensor4D;
@@ -39,11 +40,11 @@ function basicBlock(ctx: Ctx, name: string, inC: number, outC: number, stride: n
 /** BN-ReLU-conv-BN-ReLU-conv + shortcut (pre-activation block, as in Wide-ResNet). */
 function preActBlock(ctx: Ctx, name: string, inC: number, outC: number, stride: number): Block {
   const b1 = batchNorm(ctx.vs, `${name}/bn1`, inC);
-  const c1 = conv(ctx.vs, `${name}/conv1`, inC, outC, { kernel: 3, stride }, ctx.rng);
+  const c1 = conv(ctx.vs, `${name}/conv1`, inC, outC, { kernel: 3, stride }, ctx.init);
   const b2 = batchNorm(ctx.vs, `${name}/bn2`, outC);
-  const c2 = conv(ctx.vs, `${name}/conv2`, outC, outC, { kernel: 3 }, ctx.rng);
+  const c2 = conv(ctx.vs, `${name}/conv2`, outC, outC, { kernel: 3 }, ctx.init);
   const project = stride !== 1 || inC !== outC;
-  const sc = project ? conv(ctx.vs, `${name}/shortcut`, inC, outC, { kernel: 1, stride }, ctx.rng) : null;
+  const sc = project ? conv(ctx.vs, `${name}/shortcut`, inC, outC, { kernel: 1, stride }, ctx.init) : null;
   return (x, o) => {
     const a = tf.relu(b1(x, o)) as tf.Tensor4D;
     const h = c2(tf.relu(b2(c1(a), o)) as tf.Tensor4D);
@@ -60,10 +61,10 @@ interface Layout {
   preActivation: boolean;
 }
 
-function buildResidual(layout: Layout, inputShape: number[], numClasses: number, seed: number): EngineModel {
+function buildResidual(layout: Layout, inputShape: number[], numClasses: number, seed: number, init: InitScheme): EngineModel {
   const hwc = imageShape(inputShape, layout.kind);
-  const ctx: Ctx = { vs: new VariableStore(), rng: new Rng(seed) };
-  const stem = conv(ctx.vs, 'stem/conv', hwc[2], layout.stemWidth, { kernel: 3 }, ctx.rng);
+  const ctx: Ctx = { vs: new VariableStore(), init: { scheme: init, rng: new Rng(seed) } };
+  const stem = conv(ctx.vs, 'stem/conv', hwc[2], layout.stemWidth, { kernel: 3 }, ctx.init);
   const stemBn = layout.preActivation ? null : batchNorm(ctx.vs, 'stem/bn', layout.stemWidth);
   const blocks: Block[] = [];
   let c = layout.stemWidth;
@@ -74,7 +75,7 @@ function buildResidual(layout: Layout, inputShape: number[], numClasses: number,
     }
   });
   const finalBn = layout.preActivation ? batchNorm(ctx.vs, 'final/bn', c) : null;
-  const head = dense(ctx.vs, 'logits', c, numClasses, 'linear', ctx.rng);
+  const head = dense(ctx.vs, 'logits', c, numClasses, 'linear', ctx.init);
   return {
     kind: layout.kind,
     params: ctx.vs.params,
@@ -96,19 +97,19 @@ function buildResidual(layout: Layout, inputShape: number[], numClasses: number,
   };
 }
 
-export function buildResnet20(width: number, inputShape: number[], numClasses: number, seed: number): EngineModel {
+export function buildResnet20(width: number, inputShape: number[], numClasses: number, seed: number, init: InitScheme): EngineModel {
   const stages = [1, 2, 4].map((m, i) => ({ width: width * m, blocks: 3, stride: i === 0 ? 1 : 2 }));
-  return buildResidual({ kind: 'resnet20', stemWidth: width, stages, block: basicBlock, preActivation: false }, inputShape, numClasses, seed);
+  return buildResidual({ kind: 'resnet20', stemWidth: width, stages, block: basicBlock, preActivation: false }, inputShape, numClasses, seed, init);
 }
 
-export function buildResnet18(width: number, inputShape: number[], numClasses: number, seed: number): EngineModel {
+export function buildResnet18(width: number, inputShape: number[], numClasses: number, seed: number, init: InitScheme): EngineModel {
   const stages = [1, 2, 4, 8].map((m, i) => ({ width: width * m, blocks: 2, stride: i === 0 ? 1 : 2 }));
-  return buildResidual({ kind: 'resnet18', stemWidth: width, stages, block: basicBlock, preActivation: false }, inputShape, numClasses, seed);
+  return buildResidual({ kind: 'resnet18', stemWidth: width, stages, block: basicBlock, preActivation: false }, inputShape, numClasses, seed, init);
 }
 
-export function buildWideResnet(depth: number, widen: number, inputShape: number[], numClasses: number, seed: number): EngineModel {
+export function buildWideResnet(depth: number, widen: number, inputShape: number[], numClasses: number, seed: number, init: InitScheme): EngineModel {
   if (depth < 10 || (depth - 4) % 6 !== 0) throw new Error(`model.depth must be 6n+4 (10, 16, 22, 28, …), got ${depth}`);
   const n = (depth - 4) / 6;
   const stages = [16, 32, 64].map((w, i) => ({ width: w * widen, blocks: n, stride: i === 0 ? 1 : 2 }));
-  return buildResidual({ kind: 'wrn', stemWidth: 16, stages, block: preActBlock, preActivation: true }, inputShape, numClasses, seed);
+  return buildResidual({ kind: 'wrn', stemWidth: 16, stages, block: preActBlock, preActivation: true }, inputShape, numClasses, seed, init);
 }

@@ -51,7 +51,7 @@ export function createStepper(model: EngineModel, cfg: StepperConfig): Stepper {
   if (params.length === 0) throw new Error(`createStepper: model "${model.kind}" has no trainable parameters`);
   const sam = cfg.sam;
   if (sam) checkSamOptions(sam);
-  const mask = decayMask(params);
+  const mask = decayMask(params, cfg.optimizer.weightDecayParams);
   const { optimizer: base, lossWeightDecay } = makeBaseOptimizer(cfg.optimizer, mask);
   const clip = cfg.optimizer.gradClip;
   let state: OptState = base.init(params);
