@@ -77,7 +77,6 @@ export async function runAnalysis(ctx: AnalysisContext): Promise<{ lambdaMax: nu
         seed: ctx.config.seed,
         kinds,
         epsDirection: ctx.epsDirection,
-        rho: ctx.config.sam?.rho,
         onProgress: progress('landscape'),
         signal: ctx.signal,
       });

@@ -5,7 +5,9 @@
 // tfjs stores dense kernels as [in, out] and conv kernels as [kh, kw, in, out]: a filter (one
 // output unit / channel) is a slice along the LAST axis.
 import * as tf from '@tensorflow/tfjs-core';
+import { checkSamOptions, samPerturbation, type SamPerturbationOptions } from '../optim/sam';
 import type { Rng } from '../rng';
+import type { LossClosure } from '../types';
 
 export function filterNormalizedDirection(params: readonly tf.Tensor[], rng: Rng): tf.Tensor[] {
   return params.map((p) => {
@@ -30,17 +32,17 @@ export function filterNormalizedDirection(params: readonly tf.Tensor[], rng: Rng
 }
 
 /**
- * SAM's first-order perturbation for p = 2 (Foret et al. 2021, eq. 2): ε̂ = ρ·∇L/‖∇L‖₂. Used for
- * the 1-D slice along ε̂ when the caller has no ε̂ from a training step (e.g. a stored checkpoint).
+ * ε̂ at the closure's current weights, as the run's stepper would take it: ∇ of the closure's loss,
+ * then the one SAM perturbation (optim/sam.ts: p = 2 or ∞, ASAM's |w| + η scaling) with the run's
+ * own options. For the 1-D slice along ε̂ when no ε̂ from a training step is at hand (a stored
+ * checkpoint). The caller disposes the result.
  */
-export function samEpsilon(lossFn: () => tf.Scalar, params: tf.Variable[], rho: number): tf.Tensor[] {
-  if (!(rho > 0)) throw new Error(`samEpsilon: rho must be > 0, got ${rho}`);
+export function samEpsilonAt(closure: LossClosure, sam: SamPerturbationOptions): tf.Tensor[] {
+  checkSamOptions(sam);
   return tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(lossFn, params);
+    const { value, grads } = tf.variableGrads(closure.loss, closure.params);
     value.dispose();
-    const gs = params.map((p) => grads[p.name] ?? tf.zerosLike(p));
-    const gNorm = tf.sqrt(tf.addN(gs.map((g) => tf.sum(tf.square(g)))));
-    const factor = tf.div(rho, tf.add(gNorm, 1e-12));
-    return gs.map((g) => tf.mul(g, factor));
+    const g = closure.params.map((p) => grads[p.name] ?? tf.zerosLike(p));
+    return samPerturbation(g, closure.params, sam).eps;
   });
 }
