@@ -1,5 +1,5 @@
-// Sum and Mean over leading axes — bias gradients (Σ over N·H·W of an NHWC tensor) and batch-norm
-// moments — as one pass over the heap accumulating column sums in float64. The stock kernels
+// Sum and Mean over leading axes — bias gradients (Σ over N·H·W of an NHWC tensor), batch-norm
+// moments, and full reductions such as the squared norms behind ‖g‖ — as one pass over the heap accumulating column sums in float64. The stock kernels
 // transpose the reduced axes to the end first (~6× slower on the CNN's 128×28×28×32 gradients);
 // a 1ᵀ·X matmul is no better because XNNPACK repacks X as a weight matrix. Other reductions go to
 // the stock kernels unchanged.
@@ -7,9 +7,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { stockKernel } from './call';
 import { heapBackend } from './heap';
 
-function leadingAxes(axis: number | number[], rank: number): number | null {
+/**
+ * How many leading axes `axis` names (null: not a leading run). A full reduction (no axis, or every
+ * axis) counts too: the stock kernel sums in float32 one value after another, which loses ~1e-4 of
+ * a sum of squares over a few 100k weights — enough to move SAM's ε̂ = ρ·g/‖g‖ visibly away from a
+ * float64-accurate ‖g‖ (PyTorch's, or the cpu backend's, which sums in doubles).
+ */
+function leadingAxes(axis: number | number[] | null | undefined, rank: number): number | null {
+  if (axis === null || axis === undefined) return rank > 0 ? rank : null;
   const axes = [...new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
-  if (axes.length === 0 || axes.length >= rank) return null;
+  if (axes.length === 0 || axes.length > rank) return null;
   return axes.every((a, i) => a === i) ? axes.length : null;
 }
 
