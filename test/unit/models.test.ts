@@ -261,7 +261,7 @@ describe('initialisation schemes (model.init)', () => {
       expect(b.name).toMatch(/bias$/);
       const bound = 1 / Math.sqrt(fanIn(k.shape));
       for (const t of [k, b]) {
-        expect(Math.max(...t.v.map(Math.abs))).toBeLessThanOrEqual(bound);
+        expect(t.v.reduce((m, x) => Math.max(m, Math.abs(x)), 0)).toBeLessThanOrEqual(bound);
         expect(t.v.some((x) => x !== 0)).toBe(true);
       }
       const std = Math.sqrt(k.v.reduce((s, x) => s + x * x, 0) / k.v.length);

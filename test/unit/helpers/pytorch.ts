@@ -3,11 +3,12 @@
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 /** Debian's interpreter: the python3 first on PATH may be another one, without torch. */
 export const PYTHON = '/usr/bin/python3';
-const SCRIPTS = join(__dirname, '..', '..', 'python');
+const SCRIPTS = fileURLToPath(new URL('../../python', import.meta.url));
 
 export interface NamedArray {
   data: Float32Array | Int32Array;
@@ -33,7 +34,7 @@ export async function runTorchReference<T>(script: string, args: string[]): Prom
     const { stdout } = await promisify(execFile)(PYTHON, [join(SCRIPTS, script), ...args], {
       cwd: SCRIPTS,
       maxBuffer: 64 * 1024 * 1024,
-      env: { ...process.env, OMP_NUM_THREADS: '1' },
+      env: { ...process.env, OMP_NUM_THREADS: '1', PYTHONDONTWRITEBYTECODE: '1' },
     });
     return JSON.parse(stdout.trim().split('\n').at(-1) as string) as T;
   } catch (e) {
