@@ -15,7 +15,7 @@ import type { Dataset } from '../src/engine/data/types';
 import { type BackendName, dataSchema, modelSchema, optimizerSchema, samSchema } from '../src/shared/config';
 import { runStep, timeInterleaved, type StepTiming } from './step-measure';
 
-const BATCH = 128;
+export const BATCH = 128;
 const LR = 0.05;
 const MODELS = {
   mlp: { cfg: modelSchema.parse({ kind: 'mlp', hidden: [512, 512] }), label: 'MLP 784-512-512-10' },
@@ -51,7 +51,7 @@ interface StepRow {
   load1: number;
 }
 
-function batchStream(data: Dataset, seed: number): () => Batch {
+export function batchStream(data: Dataset, seed: number): () => Batch {
   const rng = new Rng(seed);
   let it = iterateBatches(data.train, data.inputShape, { batchSize: BATCH, shuffle: true, rng, dropLast: true });
   return () => {
@@ -64,7 +64,7 @@ function batchStream(data: Dataset, seed: number): () => Batch {
   };
 }
 
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+export const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const optimizer = optimizerSchema.parse({ kind: 'sgd', lr: LR, momentum: 0.9 });
 const sam = samSchema.parse({ rho: 0.05 });
 

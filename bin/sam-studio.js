@@ -1,14 +1,12 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx so `sam-studio` works straight after `npm install`.
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// `sam-studio`: runs the CLI built to JavaScript (out/cli, made by `npm run build:cli`, which
+// `npm install` runs through the `prepare` script) in this very process, so Ctrl-C and
+// `kill -INT/-TERM <this pid>` reach the command itself.
+import { existsSync } from 'node:fs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(import.meta.url);
-const tsxLoader = require.resolve('tsx');
-const r = spawnSync(process.execPath, ['--import', tsxLoader, join(root, 'src/cli/index.ts'), ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
-process.exit(r.status ?? 1);
+const entry = new URL('../out/cli/index.js', import.meta.url);
+if (!existsSync(entry)) {
+  console.error('sam-studio: the command is not built yet (out/cli/index.js is missing); run `npm run build:cli` in the SAM Studio folder (`npm install` does it)');
+  process.exit(1);
+}
+await import(entry.href);

@@ -10,18 +10,25 @@ import { decayMask, l2Penalty } from './optim/weight-decay';
  * so the loss stays finite even for logits of ±1e4.
  */
 export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-  return tf.tidy(() => {
-    const [batch, classes] = logits.shape;
-    if (labels.shape[0] !== batch) {
-      throw new Error(`crossEntropy: ${labels.shape[0]} labels for a batch of ${batch} logits; give one label per row`);
-    }
-    const lab = labels.dtype === 'int32' ? labels : tf.cast(labels, 'int32');
-    const logp = tf.logSoftmax(logits, 1);
-    // The one-hot product picks log p(label) and is differentiable on every backend (gather's
-    // gradient is not registered everywhere).
-    const picked = tf.sum(tf.mul(tf.oneHot(lab, classes), logp), 1);
-    return tf.neg(tf.mean(picked)) as tf.Scalar;
-  });
+  return tf.tidy(() => tf.neg(tf.mean(labelLogProbs(logits, labels, 'crossEntropy'))) as tf.Scalar);
+}
+
+/** Per-example cross-entropy [B] (ESAM ranks a batch's examples by how much ε̂ raised it). */
+export function exampleLosses(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D {
+  return tf.tidy(() => tf.neg(labelLogProbs(logits, labels, 'exampleLosses')) as tf.Tensor1D);
+}
+
+/** log p(label) per row, from a numerically stable log-softmax. */
+function labelLogProbs(logits: tf.Tensor2D, labels: tf.Tensor1D, caller: string): tf.Tensor1D {
+  const [batch, classes] = logits.shape;
+  if (labels.shape[0] !== batch) {
+    throw new Error(`${caller}: ${labels.shape[0]} labels for a batch of ${batch} logits; give one label per row`);
+  }
+  const lab = labels.dtype === 'int32' ? labels : tf.cast(labels, 'int32');
+  const logp = tf.logSoftmax(logits, 1);
+  // The one-hot product picks log p(label) and is differentiable on every backend (gather's
+  // gradient is not registered everywhere).
+  return tf.sum(tf.mul(tf.oneHot(lab, classes), logp), 1) as tf.Tensor1D;
 }
 
 /** How many rows have argmax(logits) = label, as an int32 scalar (no GPU→CPU sync). */

@@ -15,6 +15,11 @@ export interface WindowTotals {
   epsNormSum: number | null;
   /** Σ over steps of L(w+ε̂) − L(w) (Foret et al. 2021, eq. 1: the SAM sharpness term). */
   sharpnessSum: number | null;
+  /** Steps that perturbed (and so have ‖ε̂‖ and a sharpness): all SAM steps but LookSAM's in-between ones. */
+  perturbedSteps: number;
+  /** Σ over steps of forward-backward passes, and of forward-only passes, in units of the batch. */
+  passesSum: number;
+  forwardPassesSum: number;
   /** First global step whose loss was NaN or ±Inf, or null. Tracked on device so it is exact. */
   firstNonFiniteStep: number | null;
 }
@@ -34,12 +39,14 @@ export class MetricsAccumulator {
   private firstBad: tf.Scalar | null = null;
   private steps = 0;
   private examples = 0;
-  private hasEps = false;
-  private hasSharpness = false;
+  private perturbedSteps = 0;
+  private passesSum = 0;
+  private forwardPassesSum = 0;
   /** Add one step (global step index `step`, batch of `size` examples) and dispose its scalars. */
   add(s: StepTensors, size: number, step: number): void {
-    if (s.epsNorm) this.hasEps = true;
-    if (s.perturbedLoss) this.hasSharpness = true;
+    if (s.epsNorm) this.perturbedSteps++;
+    this.passesSum += s.passes.forwardBackward;
+    this.forwardPassesSum += s.passes.forward;
     const next = tf.tidy(() => {
       const zero = tf.scalar(0);
       const f32 = (t: tf.Tensor) => tf.cast(tf.reshape(t, []), 'float32');
@@ -75,10 +82,9 @@ export class MetricsAccumulator {
   async read(): Promise<WindowTotals> {
     const steps = this.steps;
     const examples = this.examples;
-    const hasEps = this.hasEps;
-    const hasSharp = this.hasSharpness;
+    const { perturbedSteps, passesSum, forwardPassesSum } = this;
     if (!this.sums || !this.firstBad) {
-      return { steps: 0, examples: 0, lossSum: 0, correctSum: 0, gradNormSum: 0, epsNormSum: null, sharpnessSum: null, firstNonFiniteStep: null };
+      return { steps: 0, examples: 0, lossSum: 0, correctSum: 0, gradNormSum: 0, epsNormSum: null, sharpnessSum: null, firstNonFiniteStep: null, perturbedSteps: 0, passesSum: 0, forwardPassesSum: 0 };
     }
     const packed = tf.tidy(() => tf.concat([this.sums as tf.Tensor1D, tf.reshape(this.firstBad as tf.Scalar, [1])]));
     const v = await packed.data();
@@ -91,9 +97,12 @@ export class MetricsAccumulator {
       lossSum: v[LOSS],
       correctSum: v[CORRECT],
       gradNormSum: v[GRAD],
-      epsNormSum: hasEps ? v[EPS] : null,
-      sharpnessSum: hasSharp ? v[SHARP] : null,
+      epsNormSum: perturbedSteps > 0 ? v[EPS] : null,
+      sharpnessSum: perturbedSteps > 0 ? v[SHARP] : null,
       firstNonFiniteStep: bad < NO_BAD_STEP ? bad : null,
+      perturbedSteps,
+      passesSum,
+      forwardPassesSum,
     };
   }
 
@@ -104,6 +113,9 @@ export class MetricsAccumulator {
     this.firstBad = null;
     this.steps = 0;
     this.examples = 0;
+    this.perturbedSteps = 0;
+    this.passesSum = 0;
+    this.forwardPassesSum = 0;
   }
 
   dispose(): void {

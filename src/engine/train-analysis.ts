@@ -1,10 +1,10 @@
 // The Hessian/landscape schedule inside a run (issue 4, point 4): on a fixed, seeded batch of
 // training examples, the top-k spectrum (+ trace, density) and optionally loss-landscape slices.
 import * as tf from '@tensorflow/tfjs-core';
-import type { HessianConfig, RunConfig } from '../shared/config';
+import type { RunConfig } from '../shared/config';
 import type { LandscapeEvent, LandscapeKind, ProgressEvent, SpectrumEvent } from '../shared/events';
 import type { Split } from './data/types';
-import { analyzeSpectrum } from './hessian/index';
+import { analyzeSpectrum, fdStepFor } from './hessian/index';
 import { computeLandscapes } from './landscape/index';
 import { makeLossClosure } from './loss';
 import { Rng } from './rng';
@@ -13,12 +13,8 @@ import type { EngineModel } from './types';
 /** Salt for the Hessian batch's rng, so it never shares a stream with shuffles or init. */
 const HESSIAN_BATCH_SALT = 0x4e55;
 
-/** Should the analysis run after `epochsDone` epochs (1-based) of `total`? */
-export function analysisDue(h: HessianConfig | null, epochsDone: number, total: number): boolean {
-  if (!h) return false;
-  if (h.everyEpochs !== null && epochsDone % h.everyEpochs === 0) return true;
-  return h.atEnd && epochsDone === total;
-}
+// The schedule is shared with the services, which plan progress and ETA with it.
+export { analysisDue } from '../shared/hessian-schedule';
 
 /**
  * The same `size` training examples every time (seeded), so spectra from different epochs of a
@@ -68,6 +64,7 @@ export async function runAnalysis(ctx: AnalysisContext): Promise<{ lambdaMax: nu
       onProgress: progress('hessian'),
       signal: ctx.signal,
       batchSize: y.shape[0],
+      fdStep: fdStepFor(ctx.config.model),
     });
     ctx.emit({ event: 'spectrum', runId: ctx.runId, epoch: ctx.epoch, step: ctx.step, ...spectrum });
     if (h.landscape) {

@@ -14,7 +14,7 @@ import { evaluateSplit, type SplitScore } from './evaluate';
 import { MetricsAccumulator, type WindowTotals } from './metrics-accumulator';
 import { buildModel } from './models/index';
 import { createStepper } from './optim/index';
-import { learningRateAt } from './optim/schedule';
+import { learningRateAt, learningRateRange } from './optim/schedule';
 import { Rng } from './rng';
 import { analysisDue, runAnalysis } from './train-analysis';
 import type { EngineModel } from './types';
@@ -38,12 +38,6 @@ type Stepper = ReturnType<typeof createStepper>; // = optim's Stepper
 const SHUFFLE_SALT = 0x5f00;
 export function epochRng(seed: number, epoch: number): Rng {
   return new Rng(seed).fork(SHUFFLE_SALT + epoch);
-}
-
-/** Seed of the model's random stream for global step `step` (0-based) of a run seeded `seed`. */
-const DROPOUT_SALT = 0xd409;
-export function stepSeed(seed: number, step: number): number {
-  return Math.floor(new Rng(seed).fork(DROPOUT_SALT + step).next() * 2 ** 31);
 }
 
 /** Train `config`; resolves with (and emits) exactly one terminal event. */
@@ -127,7 +121,7 @@ class TrainingRun {
     this.emit({ event: 'log', runId: opts.runId, level: 'info', message: `data: ${data.name} from ${data.source} (${data.train.n} train, ${data.validation?.n ?? 0} validation, ${data.test.n} test)` });
     const model: EngineModel = await buildModel(config.model, data.inputShape, data.numClasses, config.seed);
     this.model = model;
-    this.stepper = createStepper(model, { optimizer: config.optimizer, sam: config.sam, seed: config.seed });
+    this.stepper = createStepper(model, { optimizer: config.optimizer, sam: config.sam, seed: config.seed, lrRange: learningRateRange(config) });
     if (opts.resumeFrom) await this.restore(opts.resumeFrom);
     const dropLast = data.train.n >= config.batchSize;
     const stepsPerEpoch = dropLast ? Math.floor(data.train.n / config.batchSize) : Math.ceil(data.train.n / config.batchSize);
@@ -179,9 +173,6 @@ class TrainingRun {
       // The lr of the step about to be taken, t = epoch·S + stepInEpoch counted from 0 (schedule.ts):
       // the first step of a run gets lr(0), the last one lr(epochs·S − 1).
       const lr = learningRateAt(config, this.pos.epoch * stepsPerEpoch + this.pos.stepInEpoch, stepsPerEpoch);
-      // Dropout masks as a function of the global step (not of how many steps this process ran),
-      // so resuming from a checkpoint draws the same masks as the uninterrupted run.
-      model.reseed?.(stepSeed(config.seed, this.pos.step));
       // Not inside tf.tidy: the stepper keeps its own state tensors across steps.
       const x = tf.tensor(b.x, [b.size, ...model.inputShape]);
       const y = tf.tensor1d(b.y, 'int32');
@@ -225,9 +216,13 @@ class TrainingRun {
       gradNorm: w.gradNormSum / w.steps,
       examplesPerSec: seconds > 0 ? w.examples / seconds : 0,
     };
-    if (w.epsNormSum !== null) values.epsNorm = w.epsNormSum / w.steps;
+    // A step's cost in forward-backward passes (and forward-only ones, ESAM's) over the whole batch.
+    values.passesPerStep = w.passesSum / w.steps;
+    if (w.forwardPassesSum > 0) values.forwardPassesPerStep = w.forwardPassesSum / w.steps;
+    // ‖ε̂‖ and sharpness exist on two-pass steps only (LookSAM takes one pass between its SAM steps).
+    if (w.epsNormSum !== null) values.epsNorm = w.epsNormSum / w.perturbedSteps;
     if (w.sharpnessSum !== null) {
-      values.sharpness = w.sharpnessSum / w.steps;
+      values.sharpness = w.sharpnessSum / w.perturbedSteps;
       this.last.sharpness = values.sharpness;
     }
     this.emit({

@@ -6,6 +6,11 @@ export interface EngineModel {
   readonly kind: string;
   /** Trainable weights, in a stable order (checkpoints and flat vectors rely on it). */
   readonly params: tf.Variable[];
+  /**
+   * Optional: true where params[i] is a normalisation layer's scale or offset (batch norm's γ and
+   * β), in the order of `params`. SAM-ON (Mueller et al. 2023) perturbs only these. Absent = none.
+   */
+  readonly normalization?: readonly boolean[];
   /** Non-trainable state such as batch-norm running statistics (checkpointed, never perturbed by SAM). */
   readonly state: tf.Variable[];
   readonly paramCount: number;
@@ -19,10 +24,11 @@ export interface EngineModel {
    */
   apply(x: tf.Tensor, opts: { training: boolean; updateState?: boolean }): tf.Tensor2D;
   /**
-   * Optional: restart the model's own random stream (dropout masks) from `seed`. The training
-   * loop calls it before every step with a value derived from (run seed, global step), so the
-   * masks depend only on the step — a run resumed from a checkpoint draws the same masks as an
-   * uninterrupted one. Models without randomness may omit it.
+   * Optional: restart the model's own random stream (dropout masks) from `seed`. The stepper
+   * calls it before every pass with a key derived from (run seed, step, m-sharpness chunk), so
+   * SAM's two passes of a step see the same masks, and the masks depend only on the step — a run
+   * resumed from a checkpoint draws the same ones as an uninterrupted run. Models without
+   * randomness may omit it.
    */
   reseed?(seed: number): void;
   dispose(): void;

@@ -11,7 +11,7 @@ export class ElectronTrainerLauncher implements TrainerLauncher {
   launch(req: TrainerLaunchRequest): TrainerHandle {
     const child = utilityProcess.fork(this.entry, [], { serviceName: `SAM Studio trainer · run ${req.runId}`, stdio: 'pipe' });
     const handle = new ElectronTrainerHandle(child);
-    handle.send({ type: 'start', runId: req.runId, config: req.config, workDir: req.workDir, resumeFrom: req.resumeFrom });
+    handle.send({ type: 'start', ...req });
     return handle;
   }
 }

@@ -50,11 +50,17 @@ async function exitAfter(m: TrainerToParent | null, code: number): Promise<never
   process.exit(code);
 }
 
-async function runTraining(msg: TrainerStartMessage): Promise<void> {
+/** Tell the parent this process lives, every TRAINER_HEARTBEAT_MS, while its event loop turns. */
+function startHeartbeat(): NodeJS.Timeout {
   const heartbeat = setInterval(() => {
     void channel.send({ type: 'heartbeat', at: Date.now(), rssBytes: process.memoryUsage().rss });
   }, TRAINER_HEARTBEAT_MS);
   heartbeat.unref();
+  return heartbeat;
+}
+
+async function runTraining(msg: TrainerStartMessage): Promise<void> {
+  const heartbeat = startHeartbeat();
   // Re-validate: this process trusts nothing it did not check itself.
   const config = runConfigSchema.parse(msg.config);
   const { train } = await import('../engine/train');
@@ -67,6 +73,23 @@ async function runTraining(msg: TrainerStartMessage): Promise<void> {
   process.exit(0);
 }
 
+/** Analyse a stored run's checkpoint (an analysis job): spectrum and landscapes as events. */
+async function runAnalysisJob(msg: TrainerStartMessage & { analysis: NonNullable<TrainerStartMessage['analysis']> }): Promise<void> {
+  const heartbeat = startHeartbeat();
+  const config = runConfigSchema.parse(msg.config);
+  const { analyzeCheckpoint } = await import('../engine/hessian/stored');
+  const emit = (event: TrainerEvent) => void channel.send({ type: 'event', event });
+  const result = await analyzeCheckpoint(msg.runId, config, msg.analysis.checkpoint, msg.analysis.hessian, {
+    signal: abort.signal,
+    onProgress: (phase, done, total) => emit({ event: 'progress', runId: msg.runId, phase, done, total }),
+  });
+  emit(result.spectrum);
+  for (const l of result.landscapes) emit(l);
+  clearInterval(heartbeat);
+  await channel.send({ type: 'heartbeat', at: Date.now(), rssBytes: process.memoryUsage().rss });
+  process.exit(0);
+}
+
 channel.onMessage((msg) => {
   if (msg.type === 'stop') {
     abort.abort();
@@ -75,7 +98,8 @@ channel.onMessage((msg) => {
   }
   if (started) return;
   started = true;
-  runTraining(msg).catch((err: unknown) => exitAfter({ type: 'fatal', message: err instanceof Error ? err.message : String(err) }, 1));
+  const job = msg.analysis ? runAnalysisJob({ ...msg, analysis: msg.analysis }) : runTraining(msg);
+  job.catch((err: unknown) => exitAfter({ type: 'fatal', message: err instanceof Error ? err.message : String(err) }, 1));
 });
 
 channel.onParentGone(() => {

@@ -21,6 +21,9 @@ export const API_METHOD_NAMES = [
   'exportReport',
   'listArtifacts',
   'readArtifact',
+  'analyseRun',
+  'listAnalyses',
+  'cancelAnalysis',
 ] as const;
 export type ApiMethodName = (typeof API_METHOD_NAMES)[number];
 

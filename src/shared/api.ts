@@ -30,6 +30,10 @@ export interface RunSummary {
   failureReason: string | null;
   finalMetrics: Partial<FinalMetrics> | null;
   paramCount: number | null;
+  /** Archived runs stay stored but leave the default run list. */
+  archived: boolean;
+  /** What a running run is doing now, e.g. "training · epoch 2/3", "Hessian analysis · 12/40". */
+  phase: string | null;
 }
 
 export interface RunDetail extends RunSummary {
@@ -69,6 +73,8 @@ export const runQuerySchema = z
     status: z.array(z.enum(RUN_STATUSES)).optional(),
     sweepId: z.number().int().optional(),
     tag: z.string().optional(),
+    /** true: only archived runs; false: only runs not archived; absent: both. */
+    archived: z.boolean().optional(),
     sort: z.enum(['createdAt', 'name', 'status', 'testAccuracy', 'testLoss']).default('createdAt'),
     order: z.enum(['asc', 'desc']).default('desc'),
     limit: z.number().int().positive().max(10000).default(1000),
@@ -91,6 +97,7 @@ export const runPatchSchema = z.strictObject({
   name: z.string().min(1).max(200).optional(),
   notes: z.string().max(100000).optional(),
   tags: z.array(z.string().min(1).max(50)).max(50).optional(),
+  archived: z.boolean().optional(),
 });
 export type RunPatch = z.infer<typeof runPatchSchema>;
 
@@ -118,11 +125,48 @@ export interface AppInfo {
   concurrency: number;
 }
 
-/** Pushed to subscribers: every trainer event, and run status changes. */
+export const ANALYSIS_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
+export type AnalysisStatus = (typeof ANALYSIS_STATUSES)[number];
+
+/**
+ * Analyse a stored run after the fact: which weights (the last checkpoint, one by its step, or
+ * the seeded initial weights) and what to compute. Fields left out come from the run's own
+ * `hessian` config, else the schema's defaults.
+ */
+export const analysisRequestSchema = z.strictObject({
+  checkpoint: z.union([z.literal('last'), z.literal('initial'), z.number().int().min(0)]).default('last'),
+  topK: z.number().int().min(1, 'topK must be 1–20').max(20, 'topK must be 1–20').optional(),
+  batchSize: z.number().int().positive('batchSize must be at least 1').optional(),
+  maxIterations: z.number().int().positive('maxIterations must be at least 1').optional(),
+  trace: z.boolean().optional(),
+  density: z.boolean().optional(),
+  landscape: z.boolean().optional(),
+});
+export type AnalysisRequest = z.input<typeof analysisRequestSchema>;
+
+export interface AnalysisJob {
+  id: number;
+  runId: number;
+  status: AnalysisStatus;
+  request: z.output<typeof analysisRequestSchema>;
+  /** The weights analysed: null = the seeded initial weights. */
+  checkpoint: { epoch: number; step: number; path: string } | null;
+  /** 0..1 while running. */
+  progress: number;
+  phase: string | null;
+  etaMs: number | null;
+  error: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+}
+
+/** Pushed to subscribers: every trainer event, run status changes and analysis jobs. */
 export type StudioEvent =
   | { type: 'run-event'; runId: number; event: TrainerEvent }
   | { type: 'run-updated'; run: RunSummary }
-  | { type: 'run-deleted'; runId: number };
+  | { type: 'run-deleted'; runId: number }
+  | { type: 'analysis-updated'; job: AnalysisJob };
 
 const id = z.number().int().positive();
 
@@ -151,6 +195,9 @@ export const apiRequestSchemas = {
   exportReport: z.tuple([reportRequestSchema]),
   listArtifacts: z.tuple([id]),
   readArtifact: z.tuple([id]),
+  analyseRun: z.tuple([id, analysisRequestSchema.default({ checkpoint: 'last' })]),
+  listAnalyses: z.tuple([z.strictObject({ runId: id.optional() }).default({})]),
+  cancelAnalysis: z.tuple([id]),
 } as const satisfies Record<ApiMethodName, z.ZodType>;
 export type ApiMethod = ApiMethodName;
 export const API_METHODS: readonly ApiMethod[] = API_METHOD_NAMES;
@@ -177,6 +224,10 @@ export interface StudioApi {
   listArtifacts(runId: number): Promise<ArtifactInfo[]>;
   /** The artifact's bytes as base64 (the browser door downloads it; Electron saves via a dialog). */
   readArtifact(artifactId: number): Promise<{ fileName: string; mime: string; base64: string }>;
+  /** Queue a Hessian / density / trace / landscape analysis of a stored run's checkpoint. */
+  analyseRun(runId: number, request?: AnalysisRequest): Promise<AnalysisJob>;
+  listAnalyses(query?: { runId?: number }): Promise<AnalysisJob[]>;
+  cancelAnalysis(jobId: number): Promise<AnalysisJob>;
   subscribe(listener: (e: StudioEvent) => void): () => void;
 }
 

@@ -79,16 +79,23 @@ export const dataSchema = z
   });
 export type DataConfig = z.output<typeof dataSchema>;
 
-export const ACTIVATIONS = ['relu', 'tanh', 'gelu', 'sigmoid', 'elu'] as const;
+export const ACTIVATIONS = ['relu', 'tanh', 'gelu', 'sigmoid', 'elu', 'softplus'] as const;
+export type ActivationName = (typeof ACTIVATIONS)[number];
+/**
+ * Hidden-layer activation of every model kind the engine builds. ReLU by default (stored runs
+ * without the field keep it); a smooth one (tanh, softplus, gelu, sigmoid) gives a twice
+ * differentiable loss, on which finite-difference Hessians can be checked against exact ones.
+ */
+const activationField = z.enum(ACTIVATIONS, { error: () => `model.activation must be one of ${ACTIVATIONS.join(', ')}` }).default('relu');
 
 /**
  * How a built model's weights are drawn (src/engine/models/init.ts has the exact scheme per layer):
  * - 'pytorch': what torch.nn's Linear and Conv2d do on construction — weights and biases
  *   U(±1/√fan_in) (kaiming_uniform with a = √5) — and BatchNorm2d's γ = 1, β = 0. The default,
  *   so recipes and results carry over to and from PyTorch.
- * - 'he-normal': N(0, 2/fan_in) kernels where a ReLU-type activation follows (every conv), Glorot
- *   uniform for the rest (the linear head, tanh, sigmoid), zero biases — this engine's scheme
- *   before 'pytorch' (stored runs keep it).
+ * - 'he-normal': N(0, 2/fan_in) kernels for every conv and for dense layers followed by ReLU, ELU
+ *   or GELU, Glorot uniform for the other dense layers (the linear head; tanh, sigmoid, softplus),
+ *   zero biases — this engine's scheme before 'pytorch' (stored runs keep it).
  * - 'glorot-uniform': U(±√(6/(fan_in + fan_out))) kernels everywhere, zero biases (Keras' default).
  */
 export const INIT_SCHEMES = ['pytorch', 'he-normal', 'glorot-uniform'] as const;
@@ -101,7 +108,7 @@ export const modelSchema = z.discriminatedUnion(
     z.strictObject({
       kind: z.literal('mlp'),
       hidden: z.array(positiveInt('model.hidden[i]')).max(16).default([512, 512]),
-      activation: z.enum(ACTIVATIONS).default('relu'),
+      activation: activationField,
       dropout: z.number().min(0).max(0.9, 'model.dropout must be < 0.9').default(0),
       init: initField,
     }),
@@ -110,10 +117,11 @@ export const modelSchema = z.discriminatedUnion(
       filters: z.array(positiveInt('model.filters[i]')).min(1).max(6).default([32, 64]),
       dense: positiveInt('model.dense').default(128),
       dropout: z.number().min(0).max(0.9).default(0),
+      activation: activationField,
       init: initField,
     }),
-    z.strictObject({ kind: z.literal('resnet20'), width: positiveInt('model.width').default(16), init: initField }),
-    z.strictObject({ kind: z.literal('resnet18'), width: positiveInt('model.width').default(64), init: initField }),
+    z.strictObject({ kind: z.literal('resnet20'), width: positiveInt('model.width').default(16), activation: activationField, init: initField }),
+    z.strictObject({ kind: z.literal('resnet18'), width: positiveInt('model.width').default(64), activation: activationField, init: initField }),
     z.strictObject({
       kind: z.literal('wrn'),
       depth: z
@@ -122,6 +130,7 @@ export const modelSchema = z.discriminatedUnion(
         .refine((d) => d >= 10 && (d - 4) % 6 === 0, 'model.depth must be 6n+4 (10, 16, 22, 28, …)')
         .default(16),
       widen: positiveInt('model.widen').default(4),
+      activation: activationField,
       init: initField,
     }),
     z.strictObject({
@@ -159,7 +168,7 @@ export const optimizerSchema = z.strictObject({
    * 'weights-only': kernels (rank > 1) only — the JAX code's --no_weight_decay_on_bn
    * (`x.ndim > 1`), and common practice elsewhere (timm's param_groups_weight_decay skips
    * rank ≤ 1 tensors and biases; optax's adamw takes a mask for it). Stored runs from before this
-   * setting existed were trained with 'weights-only' and keep it (store migration 3).
+   * setting existed were trained with 'weights-only' and keep it (store migration 4).
    */
   weightDecayParams: z
     .enum(['all', 'weights-only'], { error: () => 'unknown optimizer.weightDecayParams; choose all or weights-only' })
@@ -181,6 +190,67 @@ export const scheduleSchema = z.strictObject({
 });
 export type ScheduleConfig = z.output<typeof scheduleSchema>;
 
+/**
+ * SAM and its successors (issue 13). Each variant is one module in src/engine/optim/variants/
+ * with the paper's equation in its comment; `sam` is the SAM of Foret et al. 2021 (with p, ASAM
+ * and m below). Defaults are the papers' own, so `{ kind: 'gsam' }` alone is a valid choice.
+ */
+export const SAM_VARIANT_KINDS = ['sam', 'gsam', 'esam', 'looksam', 'friendly-sam', 'sam-on'] as const;
+export type SamVariantKind = (typeof SAM_VARIANT_KINDS)[number];
+/** How each variant is written in names, lists and legends ("FSAM" also means Fisher SAM: never used). */
+export const SAM_VARIANT_LABELS: Record<SamVariantKind, string> = {
+  sam: 'SAM',
+  gsam: 'GSAM',
+  esam: 'ESAM',
+  looksam: 'LookSAM',
+  'friendly-sam': 'Friendly-SAM',
+  'sam-on': 'SAM-ON',
+};
+/** Variants whose state spans steps of the whole batch: m-sharpness cannot split their batch. */
+export const UNCHUNKABLE_SAM_VARIANTS: readonly SamVariantKind[] = ['looksam', 'friendly-sam'];
+
+const unit = (field: string) =>
+  z.number({ error: `${field} must be a number` }).gt(0, `${field} must be in (0, 1]`).max(1, `${field} must be in (0, 1]`);
+
+export const samVariantSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({ kind: z.literal('sam') }),
+    z.strictObject({
+      kind: z.literal('gsam'),
+      /** Zhuang et al. 2022: weight of the ascent along ∇f_⊥ (update ∇f_p − α·∇f_⊥). */
+      alpha: z.number({ error: 'sam.variant.alpha must be a number' }).min(0, 'sam.variant.alpha must be ≥ 0').max(10, 'sam.variant.alpha must be ≤ 10').default(0.2),
+      /** ρ at the schedule's lowest learning rate (ρ_t moves with the lr between it and sam.rho); null = sam.rho throughout. */
+      rhoMin: z.number({ error: 'sam.variant.rhoMin must be a number' }).min(0, 'sam.variant.rhoMin must be ≥ 0').nullable().default(null),
+    }),
+    z.strictObject({
+      kind: z.literal('esam'),
+      /** Du et al. 2022: probability that a weight is perturbed (ε̂ scaled by 1/β). */
+      beta: unit('sam.variant.beta').default(0.5),
+      /** Fraction of the batch the second pass sees: the examples whose loss rose most under ε̂. */
+      gamma: unit('sam.variant.gamma').default(0.5),
+    }),
+    z.strictObject({
+      kind: z.literal('looksam'),
+      /** Liu et al. 2022: a full SAM step every k steps, one pass in between. */
+      k: positiveInt('sam.variant.k').max(10000, 'sam.variant.k must be ≤ 10000').default(5),
+      /** Weight of the reused orthogonal direction g_v in between. */
+      alpha: z.number({ error: 'sam.variant.alpha must be a number' }).min(0, 'sam.variant.alpha must be ≥ 0').max(10, 'sam.variant.alpha must be ≤ 10').default(0.7),
+    }),
+    z.strictObject({
+      kind: z.literal('friendly-sam'),
+      /** Li et al. 2024: how much of the gradients' moving average is taken out of the perturbation direction. */
+      sigma: z.number({ error: 'sam.variant.sigma must be a number' }).min(0, 'sam.variant.sigma must be ≥ 0').max(10, 'sam.variant.sigma must be ≤ 10').default(1),
+      /** Decay of that moving average. */
+      lambda: z.number({ error: 'sam.variant.lambda must be a number' }).min(0, 'sam.variant.lambda must be in [0, 1)').lt(1, 'sam.variant.lambda must be in [0, 1)').default(0.9),
+    }),
+    /** Mueller et al. 2023: perturb only the normalisation layers' scales and offsets. */
+    z.strictObject({ kind: z.literal('sam-on') }),
+  ],
+  { error: () => `unknown sam.variant.kind; choose one of: ${SAM_VARIANT_KINDS.join(', ')}` },
+);
+export type SamVariantConfig = z.output<typeof samVariantSchema>;
+
 export const samSchema = z.strictObject({
   rho: z.number({ error: 'sam.rho must be a number' }).min(0, 'sam.rho must be ≥ 0 (ρ = 0 is plain base optimizer)').max(10, 'sam.rho must be ≤ 10'),
   /** m-sharpness chunk size; null = the whole batch (plain SAM). Must divide batchSize. */
@@ -189,8 +259,37 @@ export const samSchema = z.strictObject({
   /** ASAM (Kwon et al. 2021): perturbation scaled by |w| + eta. */
   adaptive: z.boolean().default(false),
   eta: z.number().min(0).default(0.01),
+  /** Which SAM: SAM itself or one of its successors (ρ, m, p and ASAM apply to each's ε̂). */
+  variant: samVariantSchema.default({ kind: 'sam' }),
 });
 export type SamConfig = z.output<typeof samSchema>;
+export type SamConfigInput = z.input<typeof samSchema>;
+
+/** Model kinds with normalisation layers (batch norm), the only parameters SAM-ON perturbs. */
+export const MODELS_WITH_NORMALIZATION: readonly ModelKind[] = ['resnet20', 'resnet18', 'wrn', 'layers'];
+
+/** Field errors of a SAM block that only the whole config can tell (m against the batch, the variant against the model). */
+function samIssues(c: { batchSize: number; model: ModelConfig; sam: SamConfig }): { path: string[]; message: string }[] {
+  const { sam } = c;
+  const out: { path: string[]; message: string }[] = [];
+  const label = SAM_VARIANT_LABELS[sam.variant.kind];
+  if (sam.m !== null && c.batchSize % sam.m !== 0) {
+    out.push({ path: ['sam', 'm'], message: `sam.m = ${sam.m} does not divide batchSize = ${c.batchSize}; choose one of ${divisorsOf(c.batchSize).join(', ')}` });
+  }
+  if (sam.m !== null && sam.m !== c.batchSize && UNCHUNKABLE_SAM_VARIANTS.includes(sam.variant.kind)) {
+    out.push({ path: ['sam', 'm'], message: `sam.m (m-sharpness) does not combine with ${label}: its state spans steps of the whole batch; leave sam.m empty` });
+  }
+  if (sam.variant.kind === 'gsam' && sam.variant.rhoMin !== null && sam.variant.rhoMin > sam.rho) {
+    out.push({ path: ['sam', 'variant', 'rhoMin'], message: `sam.variant.rhoMin = ${sam.variant.rhoMin} is above sam.rho = ${sam.rho}; ρ_t runs from rhoMin (lowest lr) up to rho (highest lr)` });
+  }
+  if (sam.variant.kind === 'sam-on' && !MODELS_WITH_NORMALIZATION.includes(c.model.kind)) {
+    out.push({
+      path: ['sam', 'variant', 'kind'],
+      message: `SAM-ON perturbs only normalisation layers' parameters, and model.kind "${c.model.kind}" has none; choose ${MODELS_WITH_NORMALIZATION.join(', ')}, or another variant`,
+    });
+  }
+  return out;
+}
 
 export const hessianSchema = z.strictObject({
   /** Analyse every N epochs; null = only at the end. */
@@ -226,14 +325,7 @@ export const runConfigSchema = z
     logEvery: positiveInt('logEvery').default(10),
   })
   .superRefine((c, ctx) => {
-    if (c.sam && c.sam.m !== null && c.batchSize % c.sam.m !== 0) {
-      const divisors = divisorsOf(c.batchSize);
-      ctx.addIssue({
-        code: 'custom',
-        path: ['sam', 'm'],
-        message: `sam.m = ${c.sam.m} does not divide batchSize = ${c.batchSize}; choose one of ${divisors.join(', ')}`,
-      });
-    }
+    if (c.sam) for (const issue of samIssues({ batchSize: c.batchSize, model: c.model, sam: c.sam })) ctx.addIssue({ code: 'custom', ...issue });
     if (c.optimizer.weightDecayMode === 'loss' && c.optimizer.kind === 'adamw' && c.optimizer.weightDecay > 0) {
       // Not an error: adamw decouples by definition; the engine ignores weightDecayMode for it.
     }
@@ -275,13 +367,39 @@ export function parseRunConfig(input: unknown): RunConfig {
   return r.config;
 }
 
-/** A short human label of what differs between SAM variants, used in lists and legends. */
-export function describeOptimizer(c: RunConfig): string {
+/**
+ * A short human label of what differs between SAM variants, used in run names, lists, legends
+ * and config diffs, e.g. "SAM(ρ=0.05 m=16) + sgd lr=0.1", "GSAM(ρ=0.02…0.05 α=0.2) + sgd lr=0.1".
+ */
+export function describeOptimizer(c: Pick<RunConfig, 'optimizer' | 'sam'>): string {
   const base = `${c.optimizer.kind} lr=${c.optimizer.lr}`;
   if (!c.sam) return base;
-  const parts = [`ρ=${c.sam.rho}`];
-  if (c.sam.m !== null) parts.push(`m=${c.sam.m}`);
-  if (c.sam.p !== 2) parts.push('p=∞');
-  if (c.sam.adaptive) parts.push('ASAM');
-  return `SAM(${parts.join(' ')}) + ${base}`;
+  return `${describeSam(c.sam)} + ${base}`;
+}
+
+/** "SAM(ρ=0.05)", "ESAM(ρ=0.05 β=0.5 γ=0.5)", "LookSAM(ρ=0.05 k=5 α=0.7)", … */
+export function describeSam(sam: SamConfig): string {
+  const v = sam.variant;
+  const parts = [v.kind === 'gsam' && v.rhoMin !== null && v.rhoMin !== sam.rho ? `ρ=${v.rhoMin}…${sam.rho}` : `ρ=${sam.rho}`];
+  if (sam.m !== null) parts.push(`m=${sam.m}`);
+  if (sam.p !== 2) parts.push('p=∞');
+  if (sam.adaptive) parts.push('ASAM');
+  parts.push(...variantSettings(v));
+  return `${SAM_VARIANT_LABELS[v.kind]}(${parts.join(' ')})`;
+}
+
+/** A variant's own settings as short labels: ["α=0.2"], ["k=5", "α=0.7"], [] for SAM and SAM-ON. */
+export function variantSettings(v: SamVariantConfig): string[] {
+  switch (v.kind) {
+    case 'gsam':
+      return [`α=${v.alpha}`];
+    case 'esam':
+      return [`β=${v.beta}`, `γ=${v.gamma}`];
+    case 'looksam':
+      return [`k=${v.k}`, `α=${v.alpha}`];
+    case 'friendly-sam':
+      return [`σ=${v.sigma}`, `λ=${v.lambda}`];
+    default:
+      return [];
+  }
 }

@@ -24,6 +24,10 @@ export const METRIC_NAMES = [
   'epsNorm',
   'sharpness',
   'examplesPerSec',
+  /** Forward-backward passes per step, in units of the batch (SGD 1, SAM 2, LookSAM 1 + 1/k, ESAM 1 + γ). */
+  'passesPerStep',
+  /** Forward-only passes per step (ESAM ranks the batch at w + ε̂ without a backward). */
+  'forwardPassesPerStep',
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
@@ -60,7 +64,12 @@ export interface SpectrumResult {
   trace: number | null;
   traceStdErr: number | null;
   density: { grid: number[]; values: number[] } | null;
+  /** How the Hessian-vector products were computed: exact double backprop or central finite differences. */
   hvp: 'exact' | 'finite-difference';
+  /** Relative finite-difference step (weights moved by fdStep·‖w‖); set when hvp is 'finite-difference'. */
+  fdStep?: number;
+  /** Why this method: the exact-vs-finite-difference check's outcome, or that it was requested. Absent in older spectra. */
+  hvpReason?: string;
   hessianBatchSize: number;
   iterations: number;
   elapsedMs: number;

@@ -1,8 +1,9 @@
 // Ready configs: `sam-studio config --example NAME`, the form's preset menu, tests and benches.
+// No preset carries a name: a run is named from its config (src/shared/run-name.ts), so a name
+// never says "SGD" after SAM was switched on.
 import { parseRunConfig, type RunConfig, type RunConfigInput } from './config';
 
 const fashionMlpSgd: RunConfigInput = {
-  name: 'Fashion-MNIST MLP · SGD',
   seed: 0,
   epochs: 2,
   batchSize: 128,
@@ -18,12 +19,10 @@ export const PRESETS = {
   'fashion-mnist-sgd': fashionMlpSgd,
   'fashion-mnist-sam': {
     ...fashionMlpSgd,
-    name: 'Fashion-MNIST MLP · SAM ρ=0.05',
     sam: { rho: 0.05, p: 2 },
   },
   'fashion-mnist-cnn-sam': {
     ...fashionMlpSgd,
-    name: 'Fashion-MNIST CNN · SAM ρ=0.05',
     model: { kind: 'cnn', filters: [32, 64], dense: 128 },
     // lr 0.03, not the MLPs' 0.05: with momentum 0.9 the CNN at 0.05 falls back to chance for a
     // step or two just as its loss first drops (2.25 at step 13 of seed 3, 1.87 at step 16 of
@@ -34,17 +33,14 @@ export const PRESETS = {
   },
   'fashion-mnist-m-sharpness': {
     ...fashionMlpSgd,
-    name: 'Fashion-MNIST MLP · SAM m=32',
     sam: { rho: 0.05, m: 32 },
   },
   'fashion-mnist-label-noise-sam': {
     ...fashionMlpSgd,
-    name: 'Fashion-MNIST 40% label noise · SAM',
     data: { name: 'fashion-mnist', labelNoise: 0.4 },
     sam: { rho: 0.1 },
   },
   'moons-sam': {
-    name: 'Two moons · SAM',
     seed: 0,
     epochs: 20,
     batchSize: 32,

@@ -1,6 +1,15 @@
 // A sweep is a grid over SAM and optimizer settings, always with a plain base-optimizer baseline.
 import { z } from 'zod';
-import { parseRunConfig, runConfigSchema, type RunConfig, type RunConfigInput } from './config';
+import {
+  SAM_VARIANT_LABELS,
+  UNCHUNKABLE_SAM_VARIANTS,
+  parseRunConfig,
+  runConfigSchema,
+  samVariantSchema,
+  variantSettings,
+  type RunConfig,
+  type RunConfigInput,
+} from './config';
 
 export const sweepSpecSchema = z.strictObject({
   name: z.string().min(1, 'sweep name must not be empty').max(200),
@@ -10,6 +19,8 @@ export const sweepSpecSchema = z.strictObject({
   /** null = whole batch. */
   m: z.array(z.number().int().positive().nullable()).default([null]),
   p: z.array(z.union([z.literal(2), z.literal('inf')])).default([2]),
+  /** SAM variants to run side by side (each at every grid point); empty = the base config's (or SAM). */
+  variants: z.array(samVariantSchema).default([]),
   lr: z.array(z.number().positive('sweep lr values must be > 0')).default([]),
   seeds: z.array(z.number().int().min(0)).min(1, 'pick at least one seed').default([0]),
   /** Add one SGD (no-SAM) run per lr × seed. Practitioners compare against it, so on by default. */
@@ -28,6 +39,12 @@ export interface SweepRunPlan {
 export function expandSweep(input: SweepSpecInput): SweepRunPlan[] {
   const spec = sweepSpecSchema.parse(input);
   const lrs = spec.lr.length ? spec.lr : [spec.base.optimizer.lr];
+  const variants = spec.variants.length ? spec.variants : [spec.base.sam?.variant ?? samVariantSchema.parse({ kind: 'sam' })];
+  for (const v of variants) {
+    if (UNCHUNKABLE_SAM_VARIANTS.includes(v.kind) && !spec.m.includes(null)) {
+      throw new Error(`sweep: ${SAM_VARIANT_LABELS[v.kind]} does not combine with m-sharpness; add “whole” to the m values or leave ${SAM_VARIANT_LABELS[v.kind]} out`);
+    }
+  }
   const plans: SweepRunPlan[] = [];
   for (const seed of spec.seeds) {
     for (const lr of lrs) {
@@ -37,13 +54,16 @@ export function expandSweep(input: SweepSpecInput): SweepRunPlan[] {
         const name = `${spec.name} · ${spec.base.optimizer.kind.toUpperCase()} baseline${tag}`;
         plans.push({ name, baseline: true, config: parseRunConfig({ ...common, name, sam: null } satisfies RunConfigInput) });
       }
-      for (const rho of spec.rho)
-        for (const m of spec.m)
-          for (const p of spec.p) {
-            const sam = { ...(spec.base.sam ?? { adaptive: false, eta: 0.01 }), rho, m, p };
-            const name = `${spec.name} · SAM ρ=${rho}${m === null ? '' : ` m=${m}`}${p === 'inf' ? ' p=∞' : ''}${tag}`;
-            plans.push({ name, baseline: false, config: parseRunConfig({ ...common, name, sam }) });
-          }
+      for (const variant of variants)
+        for (const rho of spec.rho)
+          // LookSAM and Friendly-SAM keep whole-batch state: they take the grid's whole-batch points only.
+          for (const m of UNCHUNKABLE_SAM_VARIANTS.includes(variant.kind) ? [null] : spec.m)
+            for (const p of spec.p) {
+              const sam = { ...(spec.base.sam ?? { adaptive: false, eta: 0.01 }), rho, m, p, variant };
+              const settings = variantSettings(variant).map((s) => ` ${s}`).join('');
+              const name = `${spec.name} · ${SAM_VARIANT_LABELS[variant.kind]} ρ=${rho}${m === null ? '' : ` m=${m}`}${p === 'inf' ? ' p=∞' : ''}${settings}${tag}`;
+              plans.push({ name, baseline: false, config: parseRunConfig({ ...common, name, sam }) });
+            }
     }
   }
   return plans;

@@ -1,7 +1,7 @@
 // Messages between the services (parent) and one trainer process (child_process.fork in plain
 // Node, utilityProcess.fork in Electron). Both channels use structured clone, so NaN in metric
 // values crosses intact. One process trains exactly one run.
-import type { RunConfig } from './config';
+import type { HessianConfig, RunConfig } from './config';
 import type { TrainerEvent } from './events';
 
 /** Parent → trainer: what to train. Sent once, right after the process starts. */
@@ -13,6 +13,14 @@ export interface TrainerStartMessage {
   workDir: string;
   /** Checkpoint to continue from, or null for a fresh start. */
   resumeFrom: string | null;
+  /** Present: do not train; analyse this checkpoint (null = the seeded initial weights). */
+  analysis?: AnalysisJobSpec;
+}
+
+/** An analysis of a stored run: its events are `progress`, `spectrum`, `landscape` and `log`. */
+export interface AnalysisJobSpec {
+  checkpoint: string | null;
+  hessian: HessianConfig;
 }
 
 /** Parent → trainer: finish the current step, checkpoint, emit `stopped`, exit. */

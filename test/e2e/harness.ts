@@ -91,3 +91,12 @@ export function screenshotDir(): string {
   mkdirSync(d, { recursive: true });
   return d;
 }
+
+/** The id the form gives a field's input: "data.limit" → "#f-data-limit". */
+export const fieldId = (field: string) => `#f-${field.replace(/[^a-z0-9]+/gi, '-')}`;
+
+/** Two animation frames: what the last data change scheduled has been drawn (before a screenshot). */
+export const drawn = (page: Page) => page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+
+/** A full-page screenshot into test-results/screenshots/NAME.png. */
+export const shot = (page: Page, name: string) => page.screenshot({ path: join(screenshotDir(), `${name}.png`), fullPage: true });

@@ -50,14 +50,14 @@ describe('debiased EMA', () => {
 });
 
 describe('seed groups and best values', () => {
-  it('averages seeds on the longest run’s grid, with the population std', () => {
-    // At x = 0: values 1 and 3 → mean 2, std 1. At x = 2: only the longer run reaches it → 5, 0.
+  it('averages seeds on the longest run’s grid, with the sample std', () => {
+    // At x = 0: values 1 and 3 → mean 2, sample std √2. At x = 2: only the longer run reaches it → 5, 0.
     const a = { x: [0, 1, 2], y: [1, 2, 5] };
     const b = { x: [0, 1], y: [3, 4] };
     const ms = meanStd([a, b]);
     expect(ms.x).toEqual([0, 1, 2]);
     expect(ms.mean).toEqual([2, 3, 5]);
-    expect(ms.std).toEqual([1, 1, 0]);
+    expect(ms.std).toEqual([Math.SQRT2, Math.SQRT2, 0]);
     expect(ms.n).toEqual([2, 2, 1]);
   });
   it('interpolates linearly inside the range and refuses outside it', () => {
@@ -76,10 +76,10 @@ describe('config differences', () => {
   const sam = presetConfig('fashion-mnist-sam');
   const sgd1 = { ...sgd, seed: 1 };
   it('keeps the rows that differ and labels runs by them', () => {
-    const rows = configRows([sgd, sam]).filter((r) => r.differs).map((r) => r.key);
-    expect(rows).toContain('sam');
+    const rows = configRows([sgd, sam]).filter((r) => r.differs).map((r) => r.field);
+    expect(rows).toContain('sam.rho');
     expect(rows).not.toContain('seed');
-    expect(differingLabel([sgd, sam], 1)).toBe('SAM(ρ=0.05) + sgd lr=0.05');
+    expect(differingLabel([sgd, sam], 1)).toBe('SAM ρ=0.05');
     expect(differingLabel([sgd, sgd1], 1)).toBe('seed=1');
   });
   it('groups runs that differ only by seed (and name)', () => {

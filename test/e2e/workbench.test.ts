@@ -6,29 +6,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import type { RunSummary } from '../../src/shared/api';
 import { CSV_COLUMNS, parseCsv } from '../../src/main/services/reports/csv';
 import { presetConfig } from '../../src/shared/presets';
-import { openBrowser, screenshotDir, startStudio, type Browser, type Studio } from './harness';
+import { formFields, waitForRunIn } from './form-helpers';
+import { drawn as drawnIn, fieldId, openBrowser, screenshotDir, startStudio, type Browser, type Studio } from './harness';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 let studio: Studio;
 let browser: Browser;
 let page: Page;
 
-const fieldId = (field: string) => `#f-${field.replace(/[^a-z0-9]+/gi, '-')}`;
-const fill = (field: string, value: string | number) => page.fill(fieldId(field), String(value));
-const fieldErrors = (field: string) => page.locator(`[data-field="${field}"] .errors li`).allTextContents();
-
-async function waitForRun(id: number, statuses: string[], timeoutMs = 150_000): Promise<RunSummary> {
-  const t0 = Date.now();
-  for (;;) {
-    const r = await studio.services.getRun(id);
-    if (statuses.includes(r.status)) return r;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`run ${id} still ${r.status} after ${timeoutMs} ms (${r.failureReason ?? ''})`);
-    await new Promise((res) => setTimeout(res, 200));
-  }
-}
+const { fill, fieldErrors } = formFields(() => page);
+const waitForRun = (id: number, statuses: string[], timeoutMs?: number) => waitForRunIn(studio, id, statuses, timeoutMs);
 
 /** Fill the form for a small Fashion-MNIST MLP run (the user's steps). */
 async function fillSmallRun(name: string): Promise<void> {
@@ -43,6 +32,8 @@ async function fillSmallRun(name: string): Promise<void> {
   await fill('logEvery', 2);
   await fill('optimizer.lr', 0.05);
   await fill('name', name);
+  // The form leads with SAM; these runs start from plain SGD unless a test picks SAM.
+  await page.check('#method-base');
 }
 
 /** Click Train; the page opens the new run. Returns its id from the URL. */
@@ -76,8 +67,7 @@ async function expectLiveGrowth(id: number): Promise<void> {
   await expect.poll(points, { timeout: 150_000 }).toBeGreaterThan(partial);
 }
 
-/** Two animation frames: what the last data change scheduled has been drawn (before a screenshot). */
-const drawn = () => page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+const drawn = () => drawnIn(page);
 
 describe.skipIf(!existsSync(FASHION))('the workbench in Chromium', () => {
   // Inside the describe: a skipped suite starts neither the server nor Chromium.
@@ -103,7 +93,7 @@ describe.skipIf(!existsSync(FASHION))('the workbench in Chromium', () => {
   it('marks a bad value at its field and keeps Train disabled', async () => {
     await fillSmallRun('bad values');
     await expect.poll(() => page.isEnabled('#train')).toBe(true);
-    await page.check('#sam-on');
+    await page.check('#method-sam');
     await fill('sam.rho', -1);
     await expect.poll(() => fieldErrors('sam.rho')).toEqual([expect.stringContaining('sam.rho must be ≥ 0')]);
     await expect.poll(() => page.getAttribute(fieldId('sam.rho'), 'aria-invalid')).toBe('true');
@@ -128,7 +118,7 @@ describe.skipIf(!existsSync(FASHION))('the workbench in Chromium', () => {
     await page.keyboard.press('Tab');
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('f-sam-m');
     await expect.poll(() => page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).not.toBe('none');
-    await page.uncheck('#sam-on');
+    await page.check('#method-base');
   });
 
   it('trains an SGD run and a SAM run from the form and shows their curves growing live', async () => {
@@ -137,7 +127,7 @@ describe.skipIf(!existsSync(FASHION))('the workbench in Chromium', () => {
     await expectLiveGrowth(sgdId);
 
     await fillSmallRun('e2e SAM');
-    await page.check('#sam-on');
+    await page.check('#method-sam');
     await fill('sam.rho', 0.05);
     samId = await train();
     await expectLiveGrowth(samId);
@@ -179,7 +169,7 @@ describe.skipIf(!existsSync(FASHION))('the workbench in Chromium', () => {
 
     // "Differences only" keeps the rows that differ (SAM on/off, the seed is equal).
     const keys = () => page.locator('#config-table tbody th').allTextContents();
-    await expect.poll(keys).toContain('sam');
+    await expect.poll(keys).toContain('sam.rho');
     expect(await keys()).not.toContain('seed');
     await page.uncheck('#diff-only');
     await expect.poll(keys).toContain('seed');
@@ -323,6 +313,13 @@ describe.skipIf(!existsSync(FASHION))('the workbench in Chromium', () => {
     expect(stopped.status, stopped.failureReason ?? '').toBe('interrupted');
     await expect.poll(() => row.getAttribute('data-status')).toBe('interrupted');
     await expect.poll(() => row.locator('.reason').textContent()).toContain('stopped by the user');
+    // The run page reads a user's Stop as an interruption, in the warning colour, not "Failed" in red.
+    await page.goto(`${studio.server.url}#/run/${id}`);
+    const ending = page.locator('.run-page .failure');
+    await expect.poll(() => ending.textContent()).toMatch(/^Interrupted: stopped by the user at step \d+/);
+    expect(await ending.getAttribute('class')).not.toContain('error-text');
+    await page.screenshot({ path: join(screenshotDir(), 'run-interrupted.png') });
+    await page.goto(`${studio.server.url}#/runs`);
     await row.locator('button', { hasText: 'Resume' }).click();
     const resumed = await waitForRun(id, ['done'], 240_000);
     expect(resumed.status).toBe('done');

@@ -1,17 +1,20 @@
 // `sam-studio runs` and `sam-studio resume` as real processes on a real database.
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStudioServices } from '../../src/main/services/index';
 import { NodeTrainerLauncher } from '../../src/main/services/node-trainer-launcher';
 import { openStore } from '../../src/main/services/store/index';
-import { CLI_ARGS } from './helpers/cli';
+import { runCli } from './helpers/cli';
 import { FASHION_12_EPOCHS } from './helpers/configs';
 import { makeTempDir, removeTempDir } from './helpers/tmp';
 
-const run = promisify(execFile);
-const cli = (...args: string[]) => run(process.execPath, [...CLI_ARGS, ...args], { maxBuffer: 16 * 1024 * 1024 });
+/** Runs the command; resolves with its output when it exits 0, rejects with it otherwise. */
+async function cli(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  const r = await runCli(args);
+  if (r.code !== 0) throw Object.assign(new Error(`sam-studio ${args.join(' ')} exited ${r.code}: ${r.stderr}`), r);
+  return r;
+}
 
 /** 12 epochs leave time to kill it after the first. */
 const fashion = FASHION_12_EPOCHS;
@@ -45,10 +48,10 @@ describe('sam-studio runs', () => {
     expect(table.stdout).toMatch(/interrupted .*ghost/);
   });
 
-  it('names the problem when the database does not exist', async () => {
-    const r = await cli('runs', '--db', join(dir, 'missing.db')).catch((e: { code: number; stderr: string }) => e);
-    expect((r as { code: number }).code).toBe(1);
-    expect((r as { stderr: string }).stderr).toMatch(/--db: .*missing\.db does not exist/);
+  it('names the problem when the database does not exist (exit 2)', async () => {
+    const r = await runCli(['runs', '--db', join(dir, 'missing.db')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--db: .*missing\.db does not exist/);
   });
 });
 
@@ -70,11 +73,14 @@ describe('sam-studio resume', () => {
     expect((await services.waitForRun(created.id)).status).toBe('interrupted');
     await services.close();
 
-    const { stdout } = await cli('resume', '--db', db, '--run', String(created.id));
-    expect(stdout).toMatch(/continuing from step \d+/);
-    const resumedAt = Number(stdout.match(/continuing from step (\d+)/)![1]);
+    const { stdout, stderr } = await cli('resume', '--db', db, '--run', String(created.id));
+    // Progress as `train` prints it (stderr), not a repeated status line; the summary on stdout.
+    expect(stderr).toMatch(/training on cpu .* resumed at step \d+/);
+    const resumedAt = Number(stderr.match(/resumed at step (\d+)/)![1]);
     expect(resumedAt).toBeGreaterThanOrEqual(checkpointStep);
-    expect(stdout).toMatch(/epoch 12\/12 .*test acc/);
+    expect(stderr).toMatch(/epoch 12\/12 {2}train loss \d.* test loss \d.* acc/);
+    expect(stderr).not.toMatch(/status: running/);
+    expect(stdout).toMatch(/^done in [\d.]+ s on cpu: 12 epochs/);
     expect(stdout).toMatch(new RegExp(`run ${created.id}: done`));
 
     const store = openStore(db);

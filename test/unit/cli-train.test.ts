@@ -1,11 +1,12 @@
-// `sam-studio train` as a real child process: JSON lines ending with `done`, exit code 2 with
-// every bad field named for a bad config, and the run recorded in a real SQLite store with --db.
-import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+// `sam-studio train` as users run it (node bin/sam-studio.js, the built CLI in that process):
+// JSON lines ending with `done`, the run recorded in the run database (--db, else the default
+// one), exit code 2 with every bad field or option named, and Ctrl-C on the command's pid
+// stopping the training itself with a checkpoint (exit 130).
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/main/services/store/index';
-import { CLI_ARGS, runCli as cli } from './helpers/cli';
+import { collect, DEFAULT_DB, runCli as cli, startCli } from './helpers/cli';
 import { makeTempDir } from './helpers/tmp';
 
 const work = makeTempDir('cli-train-');
@@ -29,21 +30,34 @@ const SMALL = {
 };
 
 describe('sam-studio train', () => {
-  it('--json prints one event object per line and ends with done carrying the final metrics', async () => {
+  it('--json prints one event object per line, ends with done carrying the final metrics, and records the run in the default database', async () => {
     const r = await cli(['train', '--config', writeConfig('ok.json', SMALL), '--json', '--work-dir', join(work, 'ok')]);
     expect(r.code, r.stderr).toBe(0);
+    // Nothing but the events: no library banner or warning on either stream.
+    expect(r.stderr).toBe('');
     const lines = r.stdout.trim().split('\n');
     const events = lines.map((l) => JSON.parse(l) as { event: string; [k: string]: unknown });
     expect(events.every((e) => typeof e.event === 'string')).toBe(true);
     expect(events.map((e) => e.event)).toContain('started');
     const done = events.at(-1)!;
     expect(done.event).toBe('done');
-    expect(done).toMatchObject({ runId: null, backend: 'wasm', epochs: 1, steps: 10 });
+    expect(done).toMatchObject({ backend: 'wasm', epochs: 1, steps: 10 });
+    expect(done.runId).toBeGreaterThan(0);
     const m = done.metrics as Record<string, number>;
     for (const k of ['testAccuracy', 'testLoss', 'trainLoss', 'trainAccuracy', 'sharpness']) expect(typeof m[k]).toBe('number');
     expect(m.testAccuracy).toBeGreaterThan(0.3);
     const ck = events.find((e) => e.event === 'checkpoint')!;
     expect(existsSync(ck.path as string)).toBe(true);
+    // No --db: the database the app and every door share (under this test's home).
+    const store = openStore(DEFAULT_DB);
+    try {
+      expect(store.getRun(done.runId as number)).toMatchObject({ status: 'done', backend: 'wasm' });
+    } finally {
+      store.close();
+    }
+    const runs = await cli(['runs', '--json']);
+    expect(runs.code, runs.stderr).toBe(0);
+    expect(runs.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: number }).id)).toContain(done.runId);
   });
 
   it('--epochs/--limit override the file, and without --json prints progress on stderr and a summary on stdout', async () => {
@@ -55,26 +69,57 @@ describe('sam-studio train', () => {
     expect(r.stdout).toMatch(/test accuracy \d+\.\d%/);
   });
 
-  it('Ctrl-C (SIGINT) stops at a step boundary with a checkpoint and exits 130', async () => {
-    const child = spawn(process.execPath, [...CLI_ARGS, 'train', '--config', writeConfig('sigint.json', { ...SMALL, epochs: 50, logEvery: 2 }), '--json', '--work-dir', join(work, 'sigint')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  it('kill -INT on the sam-studio pid stops the training itself at a step boundary with a checkpoint and exits 130', async () => {
+    const db = join(work, 'sigint.db');
+    const config = writeConfig('sigint.json', { ...SMALL, epochs: 50, logEvery: 2 });
+    const child = startCli(['train', '--config', config, '--json', '--db', db]);
     let stdout = '';
-    let signalled = false;
-    child.stdout.on('data', (d: Buffer) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      const before = stdout;
       stdout += d.toString();
-      if (!signalled && stdout.includes('"scope":"step"')) {
-        signalled = true;
-        child.kill('SIGINT');
-      }
+      // The pid is the command's own (node bin/sam-studio.js), as `kill -INT <pid>` would hit it.
+      if (!before.includes('"scope":"step"') && stdout.includes('"scope":"step"')) process.kill(child.pid!, 'SIGINT');
     });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { code } = await collect(child);
     expect(code).toBe(130);
-    const last = JSON.parse(stdout.trim().split('\n').at(-1)!) as { event: string; step: number; checkpoint: string };
+    const last = JSON.parse(stdout.trim().split('\n').at(-1)!) as { event: string; runId: number; step: number; checkpoint: string };
     expect(last.event).toBe('stopped');
     expect(last.step).toBeGreaterThan(0);
     expect(last.step).toBeLessThan(50 * 10);
     expect(existsSync(last.checkpoint)).toBe(true);
+    // Nothing trains on once the command has exited (the old bin left its child training to "done").
+    const stillTraining = (existsSync('/proc') ? readdirSync('/proc') : [])
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(config);
+        } catch {
+          return false;
+        }
+      });
+    expect(stillTraining).toEqual([]);
+    const store = openStore(db);
+    try {
+      const run = store.getRun(last.runId)!;
+      expect(run.status).toBe('interrupted');
+      expect(run.checkpoints.at(-1)!.step).toBe(last.step);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('refuses an unknown option, naming it and the option meant, and a stray word (exit 2)', async () => {
+    const config = writeConfig('flags.json', SMALL);
+    const typo = await cli(['train', '--config', config, '--epoch', '5']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('sam-studio train: unknown option --epoch; did you mean --epochs?');
+    const stray = await cli(['train', '--config', config, '--json', '5']);
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toContain('unexpected argument "5"; --json takes no value');
+    const missing = await cli(['train', '--config']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--config needs a value');
+    for (const r of [typo, stray, missing]) expect(r.stdout).toBe('');
   });
 
   it('a bad config exits 2 and names every bad field', async () => {

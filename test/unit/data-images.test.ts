@@ -82,7 +82,7 @@ describe('image folders', () => {
     makeFolder(root, { a: 0, b: 9 }, 2);
     writeFileSync(join(root, 'b', 'photo.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xc2, 0x00, 0x0b, 8, 0, 8, 0, 8, 1, 1, 0x11, 0]));
     const jpeg = await loadDataset(dataSchema.parse({ name: 'images', path: root }), { seed: 0 }).catch((e: Error) => e.message);
-    expect(jpeg).toContain(`${join(root, 'b', 'photo.jpg')}: progressive JPEG is not supported`);
+    expect(jpeg).toContain(`${join(root, 'b', 'photo.jpg')}: truncated JPEG`);
     writeFileSync(join(root, 'b', 'photo.jpg'), 'GIF89a');
     const notImage = await loadDataset(dataSchema.parse({ name: 'images', path: root }), { seed: 0 }).catch((e: Error) => e.message);
     expect(notImage).toContain(`${join(root, 'b', 'photo.jpg')}: is neither a PNG nor a JPEG file`);

@@ -2,7 +2,7 @@
 // weight on wasm (and agree with cpu), batch-norm state rules, and a Layers model from disk.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { buildModel } from '../../src/engine/models';
 import { Rng } from '../../src/engine/rng';
 import type { EngineModel } from '../../src/engine/types';
 import { modelSchema } from '../../src/shared/config';
+import { saveLayersModel } from './helpers/layers-model';
 
 const cfg = (c: Record<string, unknown>) => modelSchema.parse(c);
 
@@ -65,6 +66,22 @@ describe('parameter counts and forward shapes', () => {
     expect(m.state).toHaveLength(2 * (1 + 9 * 2 + 2)); // running mean + variance per batch norm
     expect(await logitsShape(m, 2)).toEqual([2, 10]);
     m.dispose();
+  });
+
+  it('model.activation swaps the ReLUs of the conv nets and keeps their (He) conv init', async () => {
+    for (const kind of ['cnn', 'resnet20', 'wrn'] as const) {
+      const shape = kind === 'cnn' ? { filters: [3], dense: 8 } : kind === 'wrn' ? { depth: 10, widen: 1 } : { width: 2 };
+      const relu = await buildModel(cfg({ kind, ...shape }), [8, 8, 1], 4, 7);
+      const soft = await buildModel(cfg({ kind, ...shape, activation: 'softplus' }), [8, 8, 1], 4, 7);
+      const convs = (m: EngineModel) => m.params.filter((p) => p.name.includes('conv')).map((p) => Array.from(p.dataSync()));
+      expect(convs(soft)).toEqual(convs(relu));
+      const x = tf.randomUniform([2, 8, 8, 1], 0, 1, 'float32', 3);
+      const [a, b] = [relu, soft].map((m) => tf.tidy(() => Array.from(m.apply(x, { training: false }).dataSync())));
+      expect(a).not.toEqual(b);
+      x.dispose();
+      relu.dispose();
+      soft.dispose();
+    }
   });
 
   it('ResNet-18 (width 64) has the 11,173,962 parameters of the usual CIFAR ResNet-18', async () => {
@@ -143,7 +160,7 @@ describe('gradients on wasm', () => {
 
 describe('MLP activations and dropout on wasm', () => {
   it('every activation has its gradient kernels on wasm and matches cpu', async () => {
-    for (const activation of ['relu', 'tanh', 'gelu', 'sigmoid', 'elu']) {
+    for (const activation of ['relu', 'tanh', 'gelu', 'sigmoid', 'elu', 'softplus']) {
       const build = () => buildModel(cfg({ kind: 'mlp', hidden: [12, 7], activation }), [9], 10, 5);
       const w = await gradsOn('wasm', build, [9]);
       const c = await gradsOn('cpu', build, [9]);
@@ -211,15 +228,7 @@ describe('layers model from disk', () => {
     reference = tfl.sequential({
       layers: [tfl.layers.dense({ inputShape: [784], units: 16, activation: 'relu' }), tfl.layers.dense({ units: 10, activation: 'softmax' })],
     });
-    await reference.save(
-      tf.io.withSaveHandler(async (a) => {
-        const weightData = a.weightData as ArrayBuffer;
-        writeFileSync(path.join(dir, 'weights.bin'), Buffer.from(weightData));
-        const json = { modelTopology: a.modelTopology, format: a.format, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] };
-        writeFileSync(path.join(dir, 'model.json'), JSON.stringify(json));
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-    );
+    await saveLayersModel(reference, dir);
   });
 
   it('loads model.json + weights, exposes trainable weights and gives log-probabilities as logits', async () => {

@@ -8,15 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/main/services/store';
 import { exportReport, parseCsv, CSV_COLUMNS } from '../../src/main/services/reports';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../src/main/services/reports/chromium-pdf';
-import { run as reportCli } from '../../src/cli/commands/report';
 import type { ArtifactInfo, ReportFormat } from '../../src/shared/api';
 import { train } from '../../src/engine/train';
 import { openRunRecorder } from '../../src/cli/run-recorder';
 import { parseRunConfig, type RunConfigInput } from '../../src/shared/config';
+import { runCli } from './helpers/cli';
 import { fillFixtureRuns } from './report-fixture';
 import { inkIn, pdfWords, renderPages } from './report-pdf-tools';
 
@@ -288,17 +288,7 @@ describe('JSON', () => {
 });
 
 describe('sam-studio report', () => {
-  const cli = async (argv: string[]) => {
-    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-    try {
-      const code = await reportCli(argv);
-      return { code, stderr: err.mock.calls.flat().join('\n'), stdout: log.mock.calls.flat().join('\n') };
-    } finally {
-      err.mockRestore();
-      log.mockRestore();
-    }
-  };
+  const cli = (argv: string[]) => runCli(['report', ...argv]);
 
   it('writes a report and records it', async () => {
     store.close(); // the CLI opens the file itself, as another process would
@@ -326,6 +316,7 @@ describe('sam-studio report', () => {
     expect(badFormat.code).toBe(2);
     expect(badFormat.stderr).toContain('unknown format "docx"');
     const noDb = await cli(['--db', join(dir, 'nope.sqlite'), '--runs', '1', '--format', 'html', '--out', out]);
+    expect(noDb.code).toBe(2);
     expect(noDb.stderr).toContain('nope.sqlite does not exist');
     expect(existsSync(out)).toBe(false);
   });

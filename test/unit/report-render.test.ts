@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { linearScale, logScale, niceStep } from '../../src/main/services/reports/svg/scale';
 import { lineChart } from '../../src/main/services/reports/svg/line-chart';
 import { heatmap, viridis } from '../../src/main/services/reports/svg/heatmap';
-import { configRows } from '../../src/main/services/reports/config-diff';
+import { configRows } from '../../src/shared/config-diff';
 import { readSamEffect } from '../../src/main/services/reports/sam-reading';
 import { csvCell, parseCsv } from '../../src/main/services/reports/csv';
 import { decimate } from '../../src/main/services/reports/svg/decimate';
@@ -39,6 +39,8 @@ function fakeRun(id: number, cfg: RunConfigInput, m: { test: number; train: numb
     failureReason: null,
     finalMetrics: { testAccuracy: m.test, trainAccuracy: m.train, testLoss: 0.5, trainLoss: 0.4 },
     paramCount: 100,
+    archived: false,
+    phase: null,
     backendReport: null,
     checkpoints: [],
     artifacts: [],
@@ -118,7 +120,7 @@ describe('config diff', () => {
   it('keeps sections in schema order and marks only differing fields', () => {
     const rows = configRows([parseRunConfig(base), parseRunConfig({ ...base, sam: { rho: 0.05 }, optimizer: { kind: 'sgd', lr: 0.2 } })]);
     const diff = rows.filter((r) => r.differs).map((r) => r.field);
-    expect(diff).toEqual(['optimizer.lr', 'sam.rho', 'sam.m', 'sam.p', 'sam.adaptive', 'sam.eta']);
+    expect(diff).toEqual(['optimizer.lr', 'sam.rho', 'sam.m', 'sam.p', 'sam.adaptive', 'sam.eta', 'sam.variant.kind']);
     const rho = rows.find((r) => r.field === 'sam.rho')!;
     expect(rho.values).toEqual(['off', '0.05']);
     // sam sits between schedule and hessian, as in the schema, not appended at the end.
@@ -155,6 +157,41 @@ describe('did SAM help?', () => {
   it('flags a difference within seed noise', () => {
     const r = readSamEffect([fakeRun(1, base, { test: 0.8, train: 0.9 }), fakeRun(2, { ...base, sam: { rho: 0.05 } }, { test: 0.801, train: 0.9 })]);
     expect(r.text[0]).toContain('smaller than the');
+  });
+
+  it('refuses to conclude from single seeds: a 0.99× λ_max is not "a flatter minimum"', () => {
+    const r = readSamEffect([fakeRun(1, base, { test: 0.8, train: 0.9, lmax: 10 }), fakeRun(2, { ...base, sam: { rho: 0.05 } }, { test: 0.82, train: 0.9, lmax: 9.9 })]);
+    const text = r.text.join(' ');
+    expect(text).toContain('0.99×');
+    expect(text).not.toContain('flatter minimum');
+    expect(text).toContain('not enough to call either minimum flatter');
+    expect(text).toContain('cannot be told from seed-to-seed noise, so no conclusion');
+    expect(r.pairs[0].enoughSeeds).toBe(false);
+  });
+
+  it('groups seeds, labels groups by what differs, and concludes only from a 95 % interval', () => {
+    const sam = { ...base, sam: { rho: 0.05 } };
+    // SGD 80, 81, 82 %; SAM 84, 85, 86 %: diff 4 pp, sd 1 pp each, se = √(2/3) pp, df 4 → CI 4 ± 2.776·0.8165 pp.
+    const runs = [
+      fakeRun(1, { ...base, seed: 0 }, { test: 0.8, train: 0.9, lmax: 20 }),
+      fakeRun(2, { ...base, seed: 1 }, { test: 0.81, train: 0.9, lmax: 21 }),
+      fakeRun(3, { ...base, seed: 2 }, { test: 0.82, train: 0.9, lmax: 22 }),
+      fakeRun(4, { ...sam, seed: 0 }, { test: 0.84, train: 0.9, lmax: 10 }),
+      fakeRun(5, { ...sam, seed: 1 }, { test: 0.85, train: 0.9, lmax: 11 }),
+      fakeRun(6, { ...sam, seed: 2 }, { test: 0.86, train: 0.9, lmax: 12 }),
+    ];
+    const r = readSamEffect(runs);
+    expect(r.pairs).toHaveLength(1);
+    expect(r.pairs[0]).toMatchObject({ samRunIds: [4, 5, 6], baseRunIds: [1, 2, 3], enoughSeeds: true });
+    expect(r.pairs[0].testAccuracyDiffPp).toBeCloseTo(4, 9);
+    expect(r.pairs[0].testAccuracyCiPp![0]).toBeCloseTo(4 - 2.776 * Math.sqrt(2 / 3), 2);
+    const text = r.text.join(' ');
+    expect(text).toContain('SAM ρ=0.05 · 3 seeds (#4, #5, #6)');
+    expect(text).toContain('SAM was better on these seeds with 95 % confidence');
+    expect(text).toContain('SAM ended in a flatter minimum by this measure');
+    const html = renderReportHtml({ title: 't', createdAt: 0, runs });
+    expect(html).toContain('By seed group');
+    expect(html).toContain('95 % CI');
   });
 });
 
@@ -195,5 +232,19 @@ describe('report HTML of runs without results', () => {
     expect(html).toContain('No metric series were recorded');
     expect(html).toContain('No Hessian spectra were recorded');
     expect(html).toContain('no Hessian analysis recorded');
+  });
+});
+
+describe('report spectra table', () => {
+  it('names how each spectrum was computed and warns under the table for a finite-difference one', () => {
+    const exact = fakeRun(1, base, { test: 0.8, train: 0.9, lmax: 12 });
+    const fd = fakeRun(2, base, { test: 0.8, train: 0.9, lmax: 30 });
+    fd.spectra = fd.spectra.map((s) => ({ ...s, hvp: 'finite-difference' as const, fdStep: 1e-4, hvpReason: 'double backpropagation failed: gradient function not found for LRNGrad' }));
+    const html = renderReportHtml({ title: 'Methods', createdAt: 0, runs: [exact, fd] });
+    expect(html).toContain('exact (double backprop), batch 64');
+    expect(html).toContain('finite differences (step 1e-4·‖w‖) ⚠, batch 64');
+    const warnings = html.match(/<p class="note fd-warning">[^]*?<\/p>/g) ?? [];
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/#2: Finite-difference spectrum: .* approximate; .* Why finite differences: double backpropagation failed: gradient function not found for LRNGrad\./);
   });
 });

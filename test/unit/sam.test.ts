@@ -4,58 +4,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { crossEntropy } from '../../src/engine/loss';
 import { createStepper } from '../../src/engine/optim';
-import type { StepTensors } from '../../src/engine/optim';
 import type { EngineModel } from '../../src/engine/types';
 import type { OptimizerConfig, SamConfig } from '../../src/shared/config';
-import { centredModel, deadModel, expectClose, flat, linearModel, opt, samCfg, sigmoid } from './optim-fixtures';
+import { GENERAL, centredModel, deadModel, disposeStep, expectClose, flat, gradAt, gradAtShifted, linearModel, norm, opt, samCfg, sigmoid, stepOnce } from './optim-fixtures';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
 const SGD1 = opt({ kind: 'sgd', lr: 1, momentum: 0 });
-
-/** One step; returns the numbers and the gradient the base optimizer used (= w_before − w_after). */
-function stepOnce(model: EngineModel, optimizer: OptimizerConfig, sam: SamConfig | null, xs: number[][], ys: number[]) {
-  const s = createStepper(model, { optimizer, sam });
-  const before = flat(model.params);
-  const x = tf.tensor2d(xs);
-  const y = tf.tensor1d(ys, 'int32');
-  const r = s.step(x, y, optimizer.lr);
-  const after = flat(model.params);
-  const eps = s.lastEpsilon();
-  const out = {
-    grad: before.map((b, i) => b - after[i]),
-    eps: eps ? flat(eps) : null,
-    loss: r.loss.dataSync()[0],
-    gradNorm: r.gradNorm.dataSync()[0],
-    epsNorm: r.epsNorm?.dataSync()[0] ?? null,
-    perturbedLoss: r.perturbedLoss?.dataSync()[0] ?? null,
-    correct: r.correct.dataSync()[0],
-  };
-  disposeStep(r);
-  s.dispose();
-  tf.dispose([x, y]);
-  return out;
-}
-
-function disposeStep(r: StepTensors): void {
-  tf.dispose([r.loss, r.correct, r.gradNorm, ...(r.epsNorm ? [r.epsNorm] : []), ...(r.perturbedLoss ? [r.perturbedLoss] : [])]);
-}
-
-/** ∇L of the data loss at the model's current weights, computed independently of the stepper. */
-function gradAt(model: EngineModel, xs: number[][], ys: number[]): number[] {
-  return tf.tidy(() => {
-    const x = tf.tensor2d(xs);
-    const y = tf.tensor1d(ys, 'int32');
-    const { grads } = tf.variableGrads(() => crossEntropy(model.apply(x, { training: true, updateState: false }), y), model.params);
-    return flat(model.params.map((p) => grads[p.name]));
-  });
-}
-
-const norm = (v: number[]) => Math.sqrt(v.reduce((a, b) => a + b * b, 0));
 
 // Worked example A: W = 0 (2×2), b = 0, x = [1, 2], y = 0.
 //   softmax = [½, ½], δ = p − onehot = [−½, ½]
@@ -94,18 +52,13 @@ describe('ε̂ (Foret et al. 2021, eq. 2)', () => {
   });
 
   it('the gradient handed to the base optimizer equals ∇L(w + ε̂) computed independently', () => {
-    const W = [[0.3, -0.7, 0.2], [0.5, 0.1, -0.4]];
-    const b = [0.05, -0.1, 0.2];
-    const xs = [[1, 2], [-0.5, 0.3], [2, -1], [0.1, 0.9]];
-    const ys = [0, 2, 1, 2];
+    const { W, b, xs, ys } = GENERAL;
     const m = linearModel(W, b);
     const g = gradAt(m, xs, ys);
     const r = stepOnce(m, SGD1, samCfg({ rho: 0.2 }), xs, ys);
     expectClose(r.eps!, g.map((v) => (0.2 * v) / norm(g)));
-    const probe = linearModel(W, b); // a fresh copy placed at w + ε̂
-    probe.params.forEach((p, i) => p.assign(tf.add(p, tf.tensor(r.eps!.slice(i === 0 ? 0 : 6, i === 0 ? 6 : 9), p.shape))));
-    expectClose(r.grad, gradAt(probe, xs, ys), 1e-6);
-    [m, probe].forEach((x) => x.dispose());
+    expectClose(r.grad, gradAtShifted(W, b, r.eps!, xs, ys), 1e-6);
+    m.dispose();
   });
 });
 
@@ -236,11 +189,9 @@ describe('guards, clipping, weight decay and batch norm', () => {
       const rb = stepOnce(bm, opt({ kind: 'sgd', lr: 1, momentum: 0, weightDecay: wd, weightDecayMode: 'optimizer', weightDecayParams: decayParams }), samCfg({ rho: 0.1 }), xs, ys);
       expectClose(rb.eps!, g.map((v) => (0.1 * v) / norm(g)));
       // 'optimizer' mode: step = ∇L_data(w + ε̂) + wd·w at the restored w (davda54/sam: SGD's weight_decay)
-      const probe = linearModel(W, b);
-      probe.params.forEach((p, i) => p.assign(tf.add(p, tf.tensor(rb.eps!.slice(i === 0 ? 0 : 4, i === 0 ? 4 : 6), p.shape))));
-      const h = gradAt(probe, xs, ys);
+      const h = gradAtShifted(W, b, rb.eps!, xs, ys);
       expectClose(rb.grad, h.map((v, i) => (decayed(i) ? v + wd * w0[i] : v)), 1e-6);
-      [a, bm, probe].forEach((x) => x.dispose());
+      [a, bm].forEach((x) => x.dispose());
     });
   }
 

@@ -1,10 +1,9 @@
 // The browser door on real sockets: token on /api and on the WebSocket upgrade, loopback only,
 // Host check, CSP on the HTML, schema validation over the wire, live pushes, downloads, and the
 // `sam-studio serve` command end to end.
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createConnection } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +13,7 @@ import { NodeTrainerLauncher } from '../../src/main/services/node-trainer-launch
 import { startServer, type RunningServer } from '../../src/server/index';
 import type { StudioApi, StudioEvent } from '../../src/shared/api';
 import type { RunConfigInput } from '../../src/shared/config';
-import { CLI_ARGS } from './helpers/cli';
+import { startCli } from './helpers/cli';
 import { makeTempDir, removeTempDir } from './helpers/tmp';
 
 const moons: RunConfigInput = {
@@ -232,14 +231,12 @@ describe('WebSocket client', () => {
 });
 
 describe('sam-studio serve', () => {
-  it('prints a tokenised loopback URL, guards /api with it, and shuts down on SIGTERM', async () => {
+  it('prints a tokenised loopback URL, guards /api with it, and on SIGTERM to its pid exits 0 and frees the port', async () => {
     const db = join(dir, 'serve.db');
-    const child = spawn(process.execPath, [...CLI_ARGS, 'serve', '--port', '0', '--db', db, '--static', join(dir, 'web')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = startCli(['serve', '--port', '0', '--db', db, '--static', join(dir, 'web')]);
     let out = '';
     const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (c: Buffer) => {
+      child.stdout!.on('data', (c: Buffer) => {
         out += c.toString();
         const m = out.match(/open (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/);
         if (m) resolve(m[1]);
@@ -254,8 +251,17 @@ describe('sam-studio serve', () => {
     expect(await ok.json()).toEqual([]);
     const code = await new Promise<number | null>((resolve) => {
       child.once('exit', (c) => resolve(c));
-      child.kill('SIGTERM');
+      // The command's own pid (node bin/sam-studio.js): the server runs in it, not in a child.
+      process.kill(child.pid!, 'SIGTERM');
     });
     expect(code).toBe(0);
+    // The port is free again: nothing listens there, and it can be bound.
+    await expect(fetch(`${u.origin}/api/runs?token=${token}`)).rejects.toThrow();
+    const again = createServer();
+    await new Promise<void>((resolve, reject) => {
+      again.once('error', reject);
+      again.listen(Number(u.port), '127.0.0.1', () => resolve());
+    });
+    await new Promise<void>((resolve) => again.close(() => resolve()));
   });
 });

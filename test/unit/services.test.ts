@@ -244,7 +244,7 @@ describe('sweeps and copies', () => {
     expect((await s.waitForRun(again.id)).status).toBe('done');
     expect((await s.waitForRun(copy.id)).status).toBe('done');
     await s.deleteRun(a.id);
-    await expect(s.getRun(a.id)).rejects.toThrow(/run \d+ does not exist/);
+    await expect(s.getRun(a.id)).rejects.toThrow(/run \d+ \(“orig”\) was deleted on /);
   });
 });
 

@@ -66,9 +66,9 @@ describe('schema', () => {
 
   it('upgrading keeps stored runs on the init and weight-decay mask they were trained with; new runs get the new defaults', () => {
     store.close();
-    const path = join(dir, 'v2.db');
+    const path = join(dir, 'v3.db');
     const old = new Database(path);
-    migrate(old, MIGRATIONS.filter((m) => m.version <= 2));
+    migrate(old, MIGRATIONS.filter((m) => m.version <= 3));
     // Configs as version 2 stored them: parsed, every field then known filled in, no init, no mask.
     const v2 = { ...baseConfig, model: { kind: 'mlp', hidden: [8], activation: 'relu', dropout: 0 }, optimizer: { kind: 'sgd', lr: 0.1, weightDecay: 5e-4, weightDecayMode: 'loss' } };
     const insert = old.prepare("INSERT INTO runs (name, config, status, created_at) VALUES (?, ?, 'done', 1)");

@@ -2,30 +2,22 @@
 // Fashion-MNIST reaches ≥ 85 % test accuracy in 2 epochs, with SGD and with SAM (ρ = 0.05).
 // Measured on the shared 2-core box (load average ≈ 12 from other jobs): SGD 88.1 % in 103 s wall
 // (≈ 28 s of CPU time), SAM 87.6 % in 128–212 s wall (≈ 52 s CPU). Printed, never asserted.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli';
 
 const work = mkdtempSync(join(tmpdir(), 'train-accuracy-'));
 
 function trainJson(config: unknown, name: string): Promise<{ code: number | null; events: { event: string; [k: string]: unknown }[]; stderr: string }> {
   const path = join(work, `${name}.json`);
   writeFileSync(path, JSON.stringify(config));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'train', '--config', path, '--json', '--work-dir', join(work, name)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({ code, stderr, events: stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; [k: string]: unknown }) }),
-    );
-  });
+  return runCli(['train', '--config', path, '--json', '--db', join(work, 'runs.db'), '--work-dir', join(work, name)]).then(({ code, stdout, stderr }) => ({
+    code,
+    stderr,
+    events: stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; [k: string]: unknown }),
+  }));
 }
 
 // The paper's MLP setting for this check: SGD with momentum, a cosine schedule (so the second

@@ -183,9 +183,10 @@ describe('stop and resume', () => {
     expect(lrOf(resumed.events)).toEqual(lrOf(full.events).slice(7));
   });
 
-  // Dropout masks are keyed by the global step (EngineModel.reseed), so a resumed run draws the same ones.
-  it('resumes exactly with dropout', async () => {
-    const config: RunConfigInput = { ...CFG, sam: null, model: { kind: 'mlp', hidden: [24], dropout: 0.3 }, logEvery: 1 };
+  // Dropout masks are keyed by the stepper's step count (checkpointed with the optimizer state) and
+  // replayed in SAM's second pass (EngineModel.reseed), so a resumed run draws the same ones.
+  it('resumes exactly with dropout under SAM', async () => {
+    const config: RunConfigInput = { ...CFG, model: { kind: 'mlp', hidden: [24], dropout: 0.3 }, logEvery: 1 };
     const full = await run('drop-full', { config });
     const controller = new AbortController();
     const stopped = await run('drop-stopped', {

@@ -50,7 +50,8 @@ describe('train() on Fashion-MNIST', () => {
     const steps = metrics(events, 'step');
     expect(steps.map((e) => e.step)).toEqual([5, 10, 15, 20, 25, 30, 35, 40]);
     for (const e of steps) {
-      expect(Object.keys(e.values).sort()).toEqual(['examplesPerSec', 'gradNorm', 'lr', 'trainAccuracy', 'trainLoss']);
+      expect(Object.keys(e.values).sort()).toEqual(['examplesPerSec', 'gradNorm', 'lr', 'passesPerStep', 'trainAccuracy', 'trainLoss']);
+      expect(e.values.passesPerStep).toBe(1); // SGD: one forward-backward pass per step
       expect(e.values.lr).toBe(0.05);
       expect(e.values.gradNorm).toBeGreaterThan(0);
       expect(e.values.examplesPerSec).toBeGreaterThan(0);

@@ -1,24 +1,47 @@
-// sam-studio hessian --db FILE --run ID[,ID…] [--checkpoint EPOCH] [--top-k 5] [--density] [--trace]
+// sam-studio hessian --run ID[,ID…] [--db FILE] [--checkpoint EPOCH] [--top-k 5] [--density] [--trace]
 //                    [--landscape] [--batch-size N] [--max-iterations N] [--hvp auto|exact|finite-difference]
 //                    [--backend NAME] [--json]
 // Hessian spectrum of stored runs at a checkpoint (default: the last one; --checkpoint 0 = the
 // initial weights), stored back into the run database. With several runs (an SGD and a SAM run)
-// the human output puts their spectra side by side. --json: one object per analysis per line.
-import { resolve } from 'node:path';
+// the human output puts their spectra side by side and says how the Hessian-vector products were
+// computed (exact double backprop, or finite differences with a warning that their eigenvalues are
+// approximate). --json: one object per analysis per line (fields hvp, fdStep, hvpReason).
 import { describeOptimizer, hessianSchema, type HessianConfig, type RunConfig } from '../../shared/config';
 import type { SpectrumEvent } from '../../shared/events';
-import { intValue, parseArgs, type ParsedArgs } from '../args';
+import { finiteDifferenceWarning, hvpMethodLabel } from '../../shared/hvp-method';
+import { runIdList, UsageError, type CommandSpec, type ParsedOptions, DB_OPTION } from '../args';
+import { dbPath } from '../paths';
+import { requireDatabase } from '../services';
 
-const USAGE =
-  'usage: sam-studio hessian --db FILE --run ID[,ID…] [--checkpoint EPOCH] [--top-k 5] [--density] [--trace] [--landscape]\n' +
-  '                          [--batch-size N] [--max-iterations N] [--hvp auto|exact|finite-difference] [--backend NAME] [--json]';
-const VALUED = ['db', 'run', 'checkpoint', 'top-k', 'batch-size', 'max-iterations', 'hvp', 'backend'] as const;
 const HVP_METHODS = ['auto', 'exact', 'finite-difference'] as const;
 
-class UsageError extends Error {}
+export const spec: CommandSpec = {
+  name: 'hessian',
+  summary: 'Hessian spectrum of stored runs at a checkpoint (--run ID[,ID…] --top-k 5)',
+  description: [
+    'Top eigenvalues (Lanczos on Hessian-vector products), optionally the trace (Hutchinson), the',
+    'eigenvalue density and 1-D loss-landscape slices, of each run at a checkpoint (default: its',
+    'last; --checkpoint 0 = the initial weights). Results are stored back on the run, where the app',
+    'shows them. Several runs (an SGD and a SAM run) print side by side.',
+  ].join('\n'),
+  options: {
+    run: { type: 'string', value: 'ID', help: 'the run id, or several: 1,2', required: true },
+    db: DB_OPTION,
+    checkpoint: { type: 'string', value: 'EPOCH', help: 'the checkpoint of this epoch (default the last; 0 = initial weights)' },
+    'top-k': { type: 'string', value: 'K', help: 'number of top eigenvalues (default 5)' },
+    density: { type: 'boolean', help: 'also the eigenvalue density (stochastic Lanczos quadrature)' },
+    trace: { type: 'boolean', help: 'also the trace (Hutchinson)' },
+    landscape: { type: 'boolean', help: 'also 1-D loss-landscape slices' },
+    'batch-size': { type: 'string', value: 'N', help: 'examples per Hessian-vector product' },
+    'max-iterations': { type: 'string', value: 'N', help: 'Lanczos steps at most' },
+    hvp: { type: 'string', value: 'METHOD', help: 'auto (exact, checked against finite differences), exact or finite-difference (default auto)' },
+    backend: { type: 'string', value: 'NAME', help: 'pin a backend instead of the run’s' },
+    json: { type: 'boolean', help: 'one JSON object per analysis per line' },
+  },
+  exitCodes: '0 done, 1 the analysis failed, 2 bad input (an unknown run or checkpoint, a bad option)',
+};
 
 interface Plan {
-  dbPath: string;
   runIds: number[];
   checkpointEpoch: number | null;
   hessian: Partial<HessianConfig>;
@@ -27,22 +50,18 @@ interface Plan {
   json: boolean;
 }
 
-export async function run(argv: string[]): Promise<number> {
-  let plan: Plan;
-  try {
-    plan = parsePlan(parseArgs(argv, VALUED));
-  } catch (e) {
-    console.error(`sam-studio hessian: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
+export async function run(opts: ParsedOptions): Promise<number> {
+  const plan = parsePlan(opts);
+  const db = dbPath(opts.string('db'));
+  requireDatabase(db);
   const { openStore } = await import('../../main/services/store/index');
   const { analyzeCheckpoint } = await import('../../engine/hessian/stored');
-  const store = openStore(plan.dbPath);
+  const store = openStore(db.path);
   const columns: { label: string; spectrum: SpectrumEvent; paramCount: number }[] = [];
   try {
     for (const runId of plan.runIds) {
       const detail = store.getRun(runId);
-      if (!detail) throw new UsageError(`run ${runId} is not in ${plan.dbPath}; list runs with: sam-studio runs --db ${plan.dbPath}`);
+      if (!detail) throw new UsageError(`run ${runId} is not in ${db.path}; list the runs with: sam-studio runs --db ${db.path}`);
       const config: RunConfig = plan.backend ? { ...detail.config, backend: plan.backend as RunConfig['backend'] } : detail.config;
       const checkpoint = pickCheckpoint(runId, detail.checkpoints, plan.checkpointEpoch);
       const hessian = hessianSchema.parse({ ...(config.hessian ?? {}), ...plan.hessian });
@@ -54,44 +73,41 @@ export async function run(argv: string[]): Promise<number> {
       if (plan.json) {
         process.stdout.write(`${JSON.stringify(result.spectrum)}\n`);
         for (const l of result.landscapes) process.stdout.write(`${JSON.stringify(l)}\n`);
+        // stdout stays one JSON object per line; the warning goes to stderr.
+        const warning = finiteDifferenceWarning(result.spectrum);
+        if (warning) console.error(`sam-studio hessian: warning: run ${runId}: ${warning}`);
       }
       columns.push({ label: `run ${runId} ${detail.name}\n${describeOptimizer(config)}`, spectrum: result.spectrum, paramCount: result.paramCount });
     }
-  } catch (e) {
-    console.error(`sam-studio hessian: ${(e as Error).message}`);
-    return e instanceof UsageError ? 2 : 1;
   } finally {
     store.close();
   }
-  if (!plan.json) console.log(formatTable(columns));
+  if (!plan.json) {
+    console.log(formatTable(columns));
+    for (const c of columns) {
+      const warning = finiteDifferenceWarning(c.spectrum);
+      if (warning) console.log(`\nwarning: run ${c.spectrum.runId}: ${warning}`);
+    }
+  }
   return 0;
 }
 
-function parsePlan(args: ParsedArgs): Plan {
-  const dbPath = args.values.get('db');
-  if (!dbPath) throw new UsageError('--db FILE is required (the run database)');
-  const runText = args.values.get('run');
-  if (!runText) throw new UsageError('--run ID is required (several: --run 1,2)');
-  const runIds = runText.split(',').map((s) => {
-    const n = Number(s.trim());
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--run must be run ids separated by commas, got "${runText}"`);
-    return n;
-  });
-  const hvp = (args.values.get('hvp') ?? 'auto') as Plan['hvp'];
+function parsePlan(opts: ParsedOptions): Plan {
+  const runIds = runIdList('run', opts.required('run'));
+  const hvp = (opts.string('hvp') ?? 'auto') as Plan['hvp'];
   if (!HVP_METHODS.includes(hvp)) throw new UsageError(`--hvp must be one of ${HVP_METHODS.join(', ')}, got "${hvp}"`);
   const hessian: Partial<HessianConfig> = {
-    topK: intValue(args, 'top-k', 5),
-    trace: args.flags.has('trace'),
-    density: args.flags.has('density'),
-    landscape: args.flags.has('landscape'),
+    topK: opts.int('top-k', 5),
+    trace: opts.flag('trace'),
+    density: opts.flag('density'),
+    landscape: opts.flag('landscape'),
   };
-  if (args.values.has('batch-size')) hessian.batchSize = intValue(args, 'batch-size', 1024);
-  if (args.values.has('max-iterations')) hessian.maxIterations = intValue(args, 'max-iterations', 100);
+  if (opts.has('batch-size')) hessian.batchSize = opts.int('batch-size', 1024);
+  if (opts.has('max-iterations')) hessian.maxIterations = opts.int('max-iterations', 100);
   const checked = hessianSchema.safeParse(hessian);
   if (!checked.success) throw new UsageError(checked.error.issues.map((i) => i.message).join('; '));
-  const checkpointEpoch = args.values.has('checkpoint') ? intValue(args, 'checkpoint', 0) : null;
-  if (checkpointEpoch !== null && checkpointEpoch < 0) throw new UsageError('--checkpoint must be an epoch ≥ 0 (0 = initial weights)');
-  return { dbPath: resolve(dbPath), runIds, checkpointEpoch, hessian, hvp, backend: args.values.get('backend') ?? null, json: args.flags.has('json') };
+  const checkpointEpoch = opts.has('checkpoint') ? opts.int('checkpoint', 0, 0) : null;
+  return { runIds, checkpointEpoch, hessian, hvp, backend: opts.string('backend') ?? null, json: opts.flag('json') };
 }
 
 /** The checkpoint file of `epoch` (null epoch: the last one; 0: none, the seeded initial weights). */
@@ -137,7 +153,7 @@ export function formatTable(columns: { label: string; spectrum: SpectrumEvent; p
   rows.push(['λ_max/λ_5', ...columns.map((c) => fmt(c.spectrum.lambdaMaxOverLambda5))]);
   rows.push(['trace ± s.e.', ...columns.map((c) => (c.spectrum.trace === null ? '—' : `${fmt(c.spectrum.trace)} ± ${fmt(c.spectrum.traceStdErr, 2)}`))]);
   rows.push(['density', ...columns.map((c) => (c.spectrum.density ? `${c.spectrum.density.grid.length} points (--json)` : '—'))]);
-  rows.push(['HVP', ...columns.map((c) => c.spectrum.hvp)]);
+  rows.push(['Hessian-vector products', ...columns.map((c) => hvpMethodLabel(c.spectrum))]);
   rows.push(['batch / Lanczos steps', ...columns.map((c) => `${c.spectrum.hessianBatchSize} / ${c.spectrum.iterations}`)]);
   rows.push(['time', ...columns.map((c) => `${(c.spectrum.elapsedMs / 1000).toFixed(1)} s`)]);
   const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));

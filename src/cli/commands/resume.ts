@@ -1,83 +1,65 @@
-// sam-studio resume --db FILE --run ID [--json]: continue an interrupted (or failed/cancelled)
-// run from its last checkpoint in the foreground, printing progress; exits when it ends.
-// Exit code 0 when the run finishes `done`, 1 otherwise.
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+// sam-studio resume --run ID [--db FILE] [--json]: continue an interrupted (or failed/cancelled)
+// run from its last checkpoint in the foreground — a trainer process of the services, as the
+// app resumes — with the same progress and summary as `train`.
 import type { StudioEvent } from '../../shared/api';
-import { createStudioServices } from '../../main/services/index';
-import { NodeTrainerLauncher } from '../../main/services/node-trainer-launcher';
-import { intValue, parseArgs, requireValue } from '../args';
+import type { TrainerEvent } from '../../shared/events';
+import { singleRunId, UsageError, type CommandSpec, type ParsedOptions, DB_OPTION } from '../args';
+import { onInterrupt } from '../interrupt';
+import { dbPath, resumeCommand } from '../paths';
+import { openServices, requireDatabase, requireRun } from '../services';
+import { createProgressPrinter, summarize } from '../train-progress';
 
-const USAGE = 'usage: sam-studio resume --db FILE --run ID [--json]';
+export const spec: CommandSpec = {
+  name: 'resume',
+  summary: 'resume an interrupted run from its last checkpoint (--run ID)',
+  description: [
+    'Continues the run from its last checkpoint until it ends, printing progress like `train`',
+    '(--json: its events, one JSON object per line). Ctrl-C stops it again with a checkpoint.',
+  ].join('\n'),
+  options: {
+    run: { type: 'string', value: 'ID', help: 'the run to resume', required: true },
+    db: DB_OPTION,
+    json: { type: 'boolean', help: 'the run’s events on stdout, one JSON object per line' },
+  },
+  exitCodes: '0 done, 1 the run failed, 2 bad input (an unknown or running run), 130 stopped with Ctrl-C (a checkpoint is written)',
+};
 
-function describe(e: StudioEvent, epochs: number): string | null {
-  if (e.type === 'run-updated') return `status: ${e.run.status}${e.run.failureReason ? ` — ${e.run.failureReason}` : ''}`;
-  if (e.type !== 'run-event') return null;
-  const ev = e.event;
-  switch (ev.event) {
-    case 'started':
-      return `started on ${ev.backend.name}${ev.resumedFromStep !== null ? `, continuing from step ${ev.resumedFromStep}` : ' from scratch (no checkpoint)'}`;
-    case 'metrics': {
-      if (ev.scope !== 'epoch') return null;
-      const v = ev.values;
-      const parts = [`epoch ${ev.epoch}/${epochs}`];
-      if (v.trainLoss !== undefined) parts.push(`train loss ${v.trainLoss.toFixed(4)}`);
-      if (v.testLoss !== undefined) parts.push(`test loss ${v.testLoss.toFixed(4)}`);
-      if (v.testAccuracy !== undefined) parts.push(`test acc ${(v.testAccuracy * 100).toFixed(2)}%`);
-      return parts.join('  ');
-    }
-    case 'checkpoint':
-      return `checkpoint at step ${ev.step}: ${ev.path}`;
-    case 'log':
-      return ev.level === 'info' ? null : `${ev.level}: ${ev.message}`;
-    case 'done':
-      return `done in ${(ev.elapsedMs / 1000).toFixed(1)} s`;
-    case 'failed':
-      return `failed: ${ev.reason}`;
-    case 'stopped':
-      return `stopped at step ${ev.step}`;
-    default:
-      return null;
-  }
-}
-
-export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['db', 'run']);
-  if (args.flags.has('help')) {
-    console.log(USAGE);
-    return 0;
-  }
-  const db = resolve(requireValue(args, 'db', 'the run database, e.g. --db runs.db'));
-  const runId = intValue(args, 'run', 0);
-  if (runId <= 0) throw new Error('--run is required: the id of the run to resume (see `sam-studio runs --db FILE`)');
-  if (!existsSync(db)) throw new Error(`--db: ${db} does not exist`);
-  const json = args.flags.has('json');
-
-  const services = createStudioServices({ dbPath: db, workDir: dirname(db), launcher: new NodeTrainerLauncher(), adoptQueued: false });
+export async function run(opts: ParsedOptions): Promise<number> {
+  const runId = singleRunId(opts, 'run');
+  const json = opts.flag('json');
+  const db = dbPath(opts.string('db'));
+  requireDatabase(db);
+  const services = openServices(db.path);
   try {
-    const before = await services.getRun(runId);
-    if (before.status === 'running') throw new Error(`run ${runId} is still running in another SAM Studio process; stop it there first`);
-    services.subscribe((e) => {
-      if ((e.type === 'run-event' || e.type === 'run-deleted' ? e.runId : e.run.id) !== runId) return;
-      if (json) {
-        if (e.type === 'run-event') console.log(JSON.stringify(e.event));
-        return;
-      }
-      const line = describe(e, before.config.epochs);
-      if (line) console.log(line);
+    const before = await requireRun(services, runId, db.path);
+    if (before.status === 'running') throw new UsageError(`run ${runId} is still training (in the app or another sam-studio command); stop it there first`);
+    if (!['interrupted', 'failed', 'cancelled'].includes(before.status)) throw new UsageError(`run ${runId} is ${before.status}; only interrupted, failed or cancelled runs can be resumed`);
+    const human = json ? null : createProgressPrinter({ write: (s) => process.stderr.write(s), isTTY: Boolean(process.stderr.isTTY) }, before.config.epochs);
+    let terminal: TrainerEvent | null = null;
+    services.subscribe((e: StudioEvent) => {
+      if (e.type !== 'run-event' || e.runId !== runId) return;
+      const ev = e.event;
+      if (ev.event === 'done' || ev.event === 'failed' || ev.event === 'stopped') terminal = ev;
+      if (json) console.log(JSON.stringify(ev));
+      else human?.(ev);
     });
-    const stop = () => {
-      console.error('stopping (checkpointing first)…');
+    const interrupt = onInterrupt(() => {
+      if (!json) process.stderr.write('\nstopping after this step with a checkpoint (Ctrl-C again to quit now)…\n');
       void services.stopRun(runId).catch(() => undefined);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    await services.resumeRun(runId);
-    const end = await services.waitForRun(runId);
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    if (!json) console.log(`run ${runId}: ${end.status}${end.failureReason ? ` (${end.failureReason})` : ''}`);
-    return end.status === 'done' ? 0 : 1;
+    });
+    try {
+      await services.resumeRun(runId);
+      const end = await services.waitForRun(runId);
+      if (!json) {
+        const summary = terminal ? `${summarize(terminal, resumeCommand(runId, db))}\n` : '';
+        (end.status === 'done' ? console.log : console.error)(`${summary}run ${runId}: ${end.status}${end.failureReason ? ` (${end.failureReason})` : ''}`);
+      }
+      if (end.status === 'done') return 0;
+      // Stopped by Ctrl-C: with a checkpoint (interrupted), or before its trainer started (cancelled).
+      return interrupt.requested && (end.status === 'interrupted' || end.status === 'cancelled') ? 130 : 1;
+    } finally {
+      interrupt.dispose();
+    }
   } finally {
     await services.close();
   }

@@ -1,11 +1,28 @@
-// sam-studio runs --db FILE [--json]: list stored runs. Runs whose process is gone read as
-// `interrupted` (the store resolves it on read), so a crashed app never shows a run as running.
+// sam-studio runs [--db FILE] [--sort COLUMN] [--order asc|desc] [--json]: list stored runs.
+// Runs whose process is gone read as `interrupted` (the store resolves it on read), so a crashed
+// app never shows a run as running.
 import { existsSync } from 'node:fs';
-import type { RunSummary } from '../../shared/api';
-import { openStore } from '../../main/services/store/index';
-import { parseArgs, requireValue } from '../args';
+import { runQuerySchema, type RunSummary } from '../../shared/api';
+import { closestKey } from '../../shared/unknown-keys';
+import { UsageError, type CommandSpec, type ParsedOptions, DB_OPTION } from '../args';
+import { dbPath } from '../paths';
 
-const USAGE = 'usage: sam-studio runs --db FILE [--json]';
+/** The columns the run list sorts by: the API's own (src/shared/api.ts runQuerySchema). */
+const SORTS: readonly string[] = runQuerySchema.unwrap().shape.sort.unwrap().options;
+const ORDERS: readonly string[] = runQuerySchema.unwrap().shape.order.unwrap().options;
+
+export const spec: CommandSpec = {
+  name: 'runs',
+  summary: 'list stored runs (--sort COLUMN --order asc|desc, --json)',
+  description: 'Lists the runs in the run database: id, status, backend, final test accuracy, name.',
+  options: {
+    db: DB_OPTION,
+    sort: { type: 'string', value: 'COLUMN', help: `sort by ${SORTS.join(', ')} (default createdAt)` },
+    order: { type: 'string', value: 'ORDER', help: 'asc or desc (default asc)' },
+    json: { type: 'boolean', help: 'one JSON object per run and line' },
+  },
+  exitCodes: '0 listed, 2 bad input (a missing --db file, an unknown column)',
+};
 
 export function runLine(r: RunSummary): { id: number; name: string; status: string; backend: string | null; sweepId: number | null; finalMetrics: RunSummary['finalMetrics']; failureReason: string | null } {
   return { id: r.id, name: r.name, status: r.status, backend: r.backend, sweepId: r.sweepId, finalMetrics: r.finalMetrics, failureReason: r.failureReason };
@@ -17,27 +34,38 @@ function table(runs: RunSummary[]): string {
     r.status === 'running' ? `running ${Math.round(r.progress * 100)}%` : r.status,
     r.backend ?? '-',
     r.finalMetrics?.testAccuracy !== undefined ? (r.finalMetrics.testAccuracy * 100).toFixed(2) + '%' : '-',
+    r.finalMetrics?.testLoss !== undefined ? r.finalMetrics.testLoss.toFixed(4) : '-',
     r.name + (r.failureReason && r.status !== 'done' ? `  (${r.failureReason})` : ''),
   ]);
-  const head = ['id', 'status', 'backend', 'test acc', 'name'];
+  const head = ['id', 'status', 'backend', 'test acc', 'test loss', 'name'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const fmt = (row: string[]) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
   return [fmt(head), ...rows.map(fmt)].join('\n');
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['db']);
-  if (args.flags.has('help')) {
-    console.log(USAGE);
+function choice(option: string, value: string | undefined, choices: readonly string[], fallback: string): string {
+  if (value === undefined) return fallback;
+  if (choices.includes(value)) return value;
+  const starting = choices.filter((c) => c.toLowerCase().startsWith(value.toLowerCase()));
+  const near = starting.length === 1 ? starting[0] : closestKey(value, choices);
+  throw new UsageError(`--${option} ${value}: ${near ? `did you mean ${near}? ` : ''}choose one of ${choices.join(', ')}`);
+}
+
+export async function run(opts: ParsedOptions): Promise<number> {
+  const sort = choice('sort', opts.string('sort'), SORTS, 'createdAt');
+  const order = choice('order', opts.string('order'), ORDERS, 'asc');
+  const db = dbPath(opts.string('db'));
+  if (!existsSync(db.path)) {
+    if (!db.isDefault) throw new UsageError(`--db: ${db.path} does not exist; give the SQLite file the app, \`sam-studio train\` or \`sam-studio serve\` wrote`);
+    if (!opts.flag('json')) console.log(`no runs yet (${db.path} does not exist; \`sam-studio train\` or the app creates it)`);
     return 0;
   }
-  const db = requireValue(args, 'db', 'the run database, e.g. --db runs.db');
-  if (!existsSync(db)) throw new Error(`--db: ${db} does not exist; give the SQLite file the app or \`sam-studio serve --db\` wrote`);
-  const store = openStore(db);
+  const { openStore } = await import('../../main/services/store/index');
+  const store = openStore(db.path);
   try {
-    const runs = store.listRuns({ sort: 'createdAt', order: 'asc', limit: 10000 });
-    if (args.flags.has('json')) for (const r of runs) console.log(JSON.stringify(runLine(r)));
-    else console.log(runs.length ? table(runs) : `no runs in ${db}`);
+    const runs = store.listRuns(runQuerySchema.parse({ sort, order, limit: 10000 }));
+    if (opts.flag('json')) for (const r of runs) console.log(JSON.stringify(runLine(r)));
+    else console.log(runs.length ? table(runs) : `no runs in ${db.path}`);
   } finally {
     store.close();
   }

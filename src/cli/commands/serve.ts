@@ -1,34 +1,45 @@
 // sam-studio serve [--port N] [--db FILE] [--concurrency N] [--static DIR]: the browser door on
-// 127.0.0.1 only. Prints the URL with its token; Ctrl-C stops trainers (resumable) and exits.
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createStudioServices } from '../../main/services/index';
-import { NodeTrainerLauncher } from '../../main/services/node-trainer-launcher';
-import { defaultDbPath } from '../../main/services/paths';
-import { startServer } from '../../server/index';
-import { intValue, parseArgs } from '../args';
+// 127.0.0.1 only. Prints the URL with its token; Ctrl-C or SIGTERM stops trainers with a
+// checkpoint (resumable), closes the port and exits.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type CommandSpec, type ParsedOptions, DB_OPTION } from '../args';
+import { dbPath, webDir } from '../paths';
+import { openServices } from '../services';
 
-const USAGE = 'usage: sam-studio serve [--port N] [--db FILE] [--concurrency N] [--static DIR]';
+export const spec: CommandSpec = {
+  name: 'serve',
+  summary: 'the app in your browser, on 127.0.0.1 (--port N)',
+  description: [
+    'Serves the same UI and API as the desktop app on 127.0.0.1 only, and prints a URL with a random',
+    'token (requests without it get 401). Ctrl-C or SIGTERM stops running trainers with a checkpoint',
+    '(`sam-studio resume` or the app continues them), frees the port and exits.',
+  ].join('\n'),
+  options: {
+    port: { type: 'string', value: 'N', help: 'port (default 0: any free port)' },
+    db: DB_OPTION,
+    concurrency: { type: 'string', value: 'N', help: 'runs training at once (default 1)' },
+    static: { type: 'string', value: 'DIR', help: 'the built UI to serve (default out/web: npm run build:web)' },
+  },
+  exitCodes: '0 stopped (Ctrl-C or SIGTERM), 1 the server failed, 2 bad input',
+};
 
-/** The browser build of the renderer beside this checkout: <repo>/out/web. */
-function defaultStaticDir(): string {
-  return fileURLToPath(new URL('../../../out/web', import.meta.url));
-}
-
-export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['port', 'db', 'concurrency', 'static']);
-  if (args.flags.has('help')) {
-    console.log(USAGE);
-    return 0;
+export async function run(opts: ParsedOptions): Promise<number> {
+  const port = opts.int('port', 0, 0, 65535);
+  const concurrency = opts.int('concurrency', 1, 1);
+  const db = dbPath(opts.string('db'));
+  const staticDir = resolve(opts.string('static') ?? webDir());
+  const { startServer } = await import('../../server/index');
+  const services = openServices(db.path, { concurrency, transport: 'websocket', adoptQueued: true });
+  let server;
+  try {
+    server = await startServer({ services, port, staticDir });
+  } catch (e) {
+    await services.close();
+    throw e;
   }
-  const port = intValue(args, 'port', 0);
-  if (port < 0 || port > 65535) throw new Error(`--port must be 0–65535 (0 = any free port), got ${port}`);
-  const concurrency = intValue(args, 'concurrency', 1);
-  if (concurrency < 1) throw new Error(`--concurrency must be ≥ 1, got ${concurrency}`);
-  const db = resolve(args.values.get('db') ?? defaultDbPath());
-  const services = createStudioServices({ dbPath: db, workDir: dirname(db), launcher: new NodeTrainerLauncher(), concurrency, transport: 'websocket' });
-  const server = await startServer({ services, port, staticDir: args.values.get('static') ?? defaultStaticDir() });
-  console.log(`SAM Studio is serving ${db}`);
+  console.log(`SAM Studio is serving ${db.path}`);
+  if (!existsSync(join(staticDir, 'index.html'))) console.error(`note: ${staticDir} holds no built UI; run \`npm run build:web\` (the API works without it)`);
   console.log(`open ${server.url}`);
 
   await new Promise<void>((done) => {

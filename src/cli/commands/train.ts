@@ -1,74 +1,64 @@
-// sam-studio train --config run.json [--json] [--db FILE] [--work-dir DIR] [--backend NAME]
-//                  [--epochs N] [--limit N] [--resume CHECKPOINT]
-// Runs one config headless. --json: one JSON object per line on stdout, each with an `event`
-// field, the last being done/failed/stopped. Exit codes: 0 done, 1 failed, 2 bad usage/config,
-// 130 stopped (Ctrl-C).
+// sam-studio train --config run.json: one run, trained in this process, recorded in the run
+// database (--db, else the one the app shares). --json: one JSON object per line on stdout, each
+// with an `event` field, the last being done/failed/stopped.
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { ConfigError, parseRunConfig, type FieldError, type RunConfig } from '../../shared/config';
+import { resolve } from 'node:path';
+import { ConfigError, parseRunConfig, type RunConfig } from '../../shared/config';
 import type { TrainerEvent } from '../../shared/events';
-import { parseArgs, type ParsedArgs } from '../args';
+import { UsageError, type CommandSpec, type ParsedOptions, DB_OPTION } from '../args';
+import { dbPath, resumeCommand } from '../paths';
 import { createProgressPrinter, summarize } from '../train-progress';
-import { openRunRecorder, type RunRecorder } from '../run-recorder';
+import { openRunRecorder } from '../run-recorder';
+import { onInterrupt } from '../interrupt';
 
-const USAGE =
-  'usage: sam-studio train --config run.json [--json] [--db FILE] [--work-dir DIR] [--backend NAME] [--epochs N] [--limit N] [--resume CHECKPOINT]\n' +
-  '       (sam-studio config --example fashion-mnist-sam > run.json writes a ready config)';
+export const spec: CommandSpec = {
+  name: 'train',
+  summary: 'train one run config headless, recorded in the run database',
+  description: [
+    'Trains the config in this process and records the run in the run database, like the app does.',
+    'Progress goes to stderr and a summary to stdout; with --json, stdout has one JSON event per line,',
+    'the last being {"event":"done",…}, {"event":"failed",…} or {"event":"stopped",…}.',
+    'Ctrl-C (or SIGTERM) stops at the next step with a checkpoint; a second Ctrl-C quits at once.',
+    '`sam-studio config --example fashion-mnist-sam > run.json` writes a ready config.',
+  ].join('\n'),
+  options: {
+    config: { type: 'string', value: 'FILE', help: 'the run config (JSON)', required: true },
+    json: { type: 'boolean', help: 'JSON events on stdout, one per line' },
+    db: DB_OPTION,
+    'work-dir': { type: 'string', value: 'DIR', help: 'checkpoints folder (default: runs/<id> beside the database)' },
+    backend: { type: 'string', value: 'NAME', help: 'pin a backend: tensorflow-gpu, tensorflow, webgpu, wasm or cpu' },
+    epochs: { type: 'string', value: 'N', help: 'override the config’s epochs' },
+    limit: { type: 'string', value: 'N', help: 'override data.limit (train on the first N examples)' },
+    resume: { type: 'string', value: 'CHECKPOINT', help: 'continue from this checkpoint file' },
+  },
+  exitCodes: '0 done, 1 the run failed, 2 bad input (every bad field named), 130 stopped with Ctrl-C (a checkpoint is written)',
+};
 
-class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly errors: FieldError[] = [],
-  ) {
-    super(message);
-  }
-}
-
-export async function run(argv: string[]): Promise<number> {
-  let args: ParsedArgs;
-  try {
-    args = parseArgs(argv, ['config', 'db', 'work-dir', 'backend', 'epochs', 'limit', 'resume']);
-  } catch (e) {
-    console.error(`sam-studio train: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const json = args.flags.has('json');
+export async function run(opts: ParsedOptions): Promise<number> {
+  const json = opts.flag('json');
   let config: RunConfig;
   try {
-    config = await loadConfig(args);
+    config = await loadConfig(opts);
   } catch (e) {
     return reportUsageError(e, json);
   }
 
-  let stdoutGone = false;
-  const out = (e: TrainerEvent) => {
-    if (!stdoutGone) process.stdout.write(`${JSON.stringify(e)}\n`);
-  };
-  const human = json ? null : createProgressPrinter({ write: (s) => process.stderr.write(s), isTTY: Boolean(process.stderr.isTTY) }, config.epochs);
-
-  let recorder: RunRecorder | null = null;
-  const dbPath = args.values.get('db');
-  if (dbPath) {
-    try {
-      recorder = await openRunRecorder(resolve(dbPath), config);
-    } catch (e) {
-      return reportUsageError(new UsageError(`--db ${dbPath}: ${(e as Error).message}`), json);
-    }
+  const db = dbPath(opts.string('db'));
+  let recorder;
+  try {
+    recorder = await openRunRecorder(db.path, config);
+  } catch (e) {
+    return reportUsageError(new UsageError(`${db.isDefault ? 'the run database' : '--db'} ${db.path}: ${(e as Error).message}${db.isDefault ? ' (pass --db FILE to use another)' : ''}`), json);
   }
-  const runId = recorder?.runId ?? null;
-  const workDir = resolve(args.values.get('work-dir') ?? recorder?.workDir ?? join('sam-studio-runs', `run-${timestamp()}`));
+  const workDir = resolve(opts.string('work-dir') ?? recorder.workDir);
 
-  // Ctrl-C once: stop at the next step boundary with a checkpoint. Twice: leave now.
+  let stdoutGone = false;
+  const human = json ? null : createProgressPrinter({ write: (s) => process.stderr.write(s), isTTY: Boolean(process.stderr.isTTY) }, config.epochs);
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
-    if (!json) process.stderr.write('\nstopping after this step (Ctrl-C again to quit now)…\n');
+  const interrupt = onInterrupt(() => {
+    if (!json) process.stderr.write('\nstopping after this step with a checkpoint (Ctrl-C again to quit now)…\n');
     controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  });
   // The reader of --json went away (e.g. `| head`): stop cleanly (checkpoint, exit 130) instead
   // of dying on EPIPE. The listener stays: the error event can arrive after the run has ended.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -78,36 +68,31 @@ export async function run(argv: string[]): Promise<number> {
   });
 
   try {
-    // Import after validation: loading tfjs and its backends takes a moment, bad configs should not wait.
+    // Imported after validation: loading tfjs and its backends takes a moment, bad configs should not wait.
     const { train } = await import('../../engine/train');
     const result = await train(config, {
-      runId,
+      runId: recorder.runId,
       workDir,
-      resumeFrom: args.values.get('resume') ?? null,
+      resumeFrom: opts.string('resume') ?? null,
       signal: controller.signal,
-      emit: (e) => {
-        recorder?.record(e);
-        if (json) out(e);
-        else human?.(e);
+      emit: (e: TrainerEvent) => {
+        recorder.record(e);
+        if (!json) human?.(e);
+        else if (!stdoutGone) process.stdout.write(`${JSON.stringify(e)}\n`);
       },
     });
-    recorder?.finish(result);
-    if (!json) {
-      const s = summarize(result);
-      (result.event === 'done' ? console.log : console.error)(s);
-    }
+    recorder.finish(result);
+    if (!json) (result.event === 'done' ? console.log : console.error)(`${summarize(result, resumeCommand(recorder.runId, db))}\nrun ${recorder.runId} in ${db.path}`);
     return result.event === 'done' ? 0 : result.event === 'stopped' ? 130 : 1;
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
-    recorder?.close();
+    interrupt.dispose();
+    recorder.close();
   }
 }
 
 /** Read the JSON file, apply command-line overrides, validate, check the paths it names. */
-async function loadConfig(args: ParsedArgs): Promise<RunConfig> {
-  const file = args.values.get('config');
-  if (!file) throw new UsageError(`--config is required (a run config JSON file)\n${USAGE}`);
+async function loadConfig(opts: ParsedOptions): Promise<RunConfig> {
+  const file = opts.required('config');
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -122,12 +107,10 @@ async function loadConfig(args: ParsedArgs): Promise<RunConfig> {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`--config ${file} must hold a JSON object (a run config)`);
   const input = raw as Record<string, unknown>;
-  const backend = args.values.get('backend');
+  const backend = opts.string('backend');
   if (backend !== undefined) input.backend = backend;
-  const epochs = numberOption(args, 'epochs');
-  if (epochs !== undefined) input.epochs = epochs;
-  const limit = numberOption(args, 'limit');
-  if (limit !== undefined) input.data = { ...(typeof input.data === 'object' && input.data ? input.data : {}), limit };
+  if (opts.has('epochs')) input.epochs = opts.int('epochs', 1, 1);
+  if (opts.has('limit')) input.data = { ...(typeof input.data === 'object' && input.data ? input.data : {}), limit: opts.int('limit', 1, 1) };
   let config: RunConfig;
   try {
     config = parseRunConfig(input);
@@ -141,14 +124,7 @@ async function loadConfig(args: ParsedArgs): Promise<RunConfig> {
   return config;
 }
 
-function numberOption(args: ParsedArgs, key: string): number | undefined {
-  const v = args.values.get(key);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${key} must be a whole number ≥ 1, got "${v}"`);
-  return n;
-}
-
+/** Bad input before training: with --json also a `failed` event carrying the field errors. */
 function reportUsageError(e: unknown, json: boolean): number {
   const message = e instanceof Error ? e.message : String(e);
   if (json) {
@@ -157,8 +133,4 @@ function reportUsageError(e: unknown, json: boolean): number {
   }
   console.error(`sam-studio train: ${message}`);
   return e instanceof UsageError ? 2 : 1;
-}
-
-function timestamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }

@@ -1,7 +1,8 @@
 // Image folders: `path/<class>/*.png`, one sub-folder per class (sorted names → class indices).
 // If `path` holds `train/` and `test/` folders laid out that way, they are the two splits;
-// otherwise the pipeline holds out a test fraction. PNG (png.ts) and baseline JPEG (jpeg.ts) are
-// decoded in plain TypeScript; other files are skipped, undecodable ones named in the error. Every image is brought to the size of the first one
+// otherwise the pipeline holds out a test fraction. PNG (png.ts, pngjs) and JPEG (jpeg.ts, jpeg-js)
+// are decoded by libraries behind a size bound; other files are skipped, undecodable or oversized
+// ones named in the error. Every image is brought to the size of the first one
 // (bilinear) and to RGB if any image is in colour.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';

@@ -8,9 +8,11 @@ import { computeLandscapes, samEpsilonAt } from '../landscape/index';
 import { makeLossClosure } from '../loss';
 import { restoreForAnalysis } from '../restore';
 import { makeBaseOptimizer } from '../optim/base';
+import { learningRateAt, learningRateRange } from '../optim/schedule';
+import { makeSamVariant } from '../optim/variants/index';
 import { hessianBatch } from '../train-analysis';
 import type { EngineModel } from '../types';
-import { analyzeSpectrum, type SpectrumOptions } from './index';
+import { analyzeSpectrum, fdStepFor, type SpectrumOptions } from './index';
 
 export interface StoredAnalysis {
   spectrum: SpectrumEvent;
@@ -19,17 +21,23 @@ export interface StoredAnalysis {
 }
 
 /**
- * ε̂ at the checkpoint's weights with the run's own SAM options (p, ASAM's adaptive and η), from
- * the gradient of the analysed loss (L2 term included exactly when training put it in the loss).
- * Under m-sharpness the trainer's ε̂ is its first chunk's, taken from m examples: here likewise,
- * from the first m examples of the Hessian batch. (Training takes ε̂ in training mode — dropout,
- * batch statistics — which a stored analysis has no batch draw for; the analysed loss is eval-mode.)
+ * ε̂ at the checkpoint's weights as the run's own SAM takes it (its variant, p, ASAM's adaptive and
+ * η; GSAM's ρ_t at the lr of the checkpoint's step), from the gradient of the analysed loss (L2
+ * term included exactly when training put it in the loss). Under m-sharpness the trainer's ε̂ is
+ * its first chunk's, taken from m examples: here likewise, from the first m examples of the
+ * Hessian batch. (Training takes ε̂ in training mode — dropout, batch statistics — which a stored
+ * analysis has no batch draw for; the analysed loss is eval-mode.)
  */
-function storedEpsilon(model: EngineModel, x: tf.Tensor, y: tf.Tensor1D, config: RunConfig, sam: SamConfig, weightDecay: number): tf.Tensor[] {
+function storedEpsilon(model: EngineModel, x: tf.Tensor, y: tf.Tensor1D, config: RunConfig, sam: SamConfig, at: { step: number; stepsPerEpoch: number }): tf.Tensor[] {
   const m = sam.m !== null && sam.m < x.shape[0] ? sam.m : null;
   const [xm, ym] = m === null ? [x, y] : [tf.slice(x, 0, m), tf.slice(y, 0, m)];
   try {
-    return samEpsilonAt(makeLossClosure(model, xm, ym, weightDecay, config.optimizer.weightDecayParams), sam);
+    const { lossWeightDecay } = makeBaseOptimizer(config.optimizer, []);
+    const variant = makeSamVariant(sam, { model, lrRange: learningRateRange(config) });
+    const lastStep = config.epochs * at.stepsPerEpoch - 1;
+    const lr = learningRateAt(config, Math.min(at.step, lastStep), at.stepsPerEpoch);
+    const closure = makeLossClosure(model, xm, ym, lossWeightDecay, config.optimizer.weightDecayParams);
+    return samEpsilonAt(closure, variant, { t: 0, lr, seed: config.seed });
   } finally {
     if (m !== null) tf.dispose([xm, ym]);
   }
@@ -55,12 +63,14 @@ export async function analyzeCheckpoint(
       batchSize: x.shape[0],
       signal: opts.signal,
       hvpMethod: opts.hvpMethod,
+      fdStep: fdStepFor(config.model),
       onProgress: (d, t) => opts.onProgress?.('hessian', d, t),
     });
     const spectrum: SpectrumEvent = { event: 'spectrum', runId, epoch, step, ...result };
     const landscapes: LandscapeEvent[] = [];
     if (hessian.landscape) {
-      const eps = config.sam && config.sam.rho > 0 ? storedEpsilon(model, x, y, config, config.sam, lossWeightDecay) : null;
+      const stepsPerEpoch = Math.max(1, dataset.train.n >= config.batchSize ? Math.floor(dataset.train.n / config.batchSize) : 1);
+      const eps = config.sam && config.sam.rho > 0 ? storedEpsilon(model, x, y, config, config.sam, { step, stepsPerEpoch }) : null;
       const kinds: LandscapeKind[] = eps ? ['1d-random', '2d-random', '1d-eps'] : ['1d-random', '2d-random'];
       try {
         const slices = await computeLandscapes(closure, {

@@ -5,7 +5,8 @@
 // tfjs stores dense kernels as [in, out] and conv kernels as [kh, kw, in, out]: a filter (one
 // output unit / channel) is a slice along the LAST axis.
 import * as tf from '@tensorflow/tfjs-core';
-import { checkSamOptions, samPerturbation, type SamPerturbationOptions } from '../optim/sam';
+import { globalNorm } from '../optim/clip';
+import type { SamVariant, StepInfo } from '../optim/variants/index';
 import type { Rng } from '../rng';
 import type { LossClosure } from '../types';
 
@@ -32,17 +33,20 @@ export function filterNormalizedDirection(params: readonly tf.Tensor[], rng: Rng
 }
 
 /**
- * ε̂ at the closure's current weights, as the run's stepper would take it: ∇ of the closure's loss,
- * then the one SAM perturbation (optim/sam.ts: p = 2 or ∞, ASAM's |w| + η scaling) with the run's
- * own options. For the 1-D slice along ε̂ when no ε̂ from a training step is at hand (a stored
- * checkpoint). The caller disposes the result.
+ * ε̂ at the closure's current weights, as the run's own SAM takes it from a first pass: ∇ of the
+ * closure's loss, then the variant's `perturb` (optim/variants: plain SAM is optim/sam.ts
+ * samPerturbation with the run's p, ASAM and η; GSAM's ρ_t follows `info.lr`; SAM-ON perturbs
+ * normalisation layers only; ESAM masks with `info.seed`). For the 1-D slice along ε̂ when no ε̂
+ * from a training step is at hand (a stored checkpoint). A variant's memory across steps
+ * (Friendly-SAM's gradient average, LookSAM's g_v) is not part of one: it starts fresh, as at a
+ * run's first step. The caller disposes the result.
  */
-export function samEpsilonAt(closure: LossClosure, sam: SamPerturbationOptions): tf.Tensor[] {
-  checkSamOptions(sam);
+export function samEpsilonAt(closure: LossClosure, variant: SamVariant, info: StepInfo = { t: 0, lr: 0, seed: 0 }): tf.Tensor[] {
   return tf.tidy(() => {
     const { value, grads } = tf.variableGrads(closure.loss, closure.params);
     value.dispose();
     const g = closure.params.map((p) => grads[p.name] ?? tf.zerosLike(p));
-    return samPerturbation(g, closure.params, sam).eps;
+    const state = variant.init(closure.params);
+    return variant.perturb({ g, gNorm: globalNorm(g), params: closure.params, state, info }).eps;
   });
 }

@@ -1,6 +1,8 @@
 // The model object shared by the MLP and the CNN: variables from one VariableStore, and dropout
-// masks drawn from the model's own stream, which the training loop restarts per step (`reseed`),
-// so a resumed run draws the same masks as an uninterrupted one.
+// masks drawn in order from the model's own stream. The stepper restarts that stream (`reseed`)
+// with the step's key before every pass, so SAM's second pass replays the first pass's masks
+// (same layers, same shapes, same order → the same sub-network), and a resumed run draws the
+// same masks as an uninterrupted one.
 import * as tf from '@tensorflow/tfjs-core';
 import type { EngineModel } from '../types';
 import { Rng } from '../rng';
@@ -32,7 +34,8 @@ export function dropoutModel(spec: DropoutModelSpec, forward: (x: tf.Tensor, dro
     inputShape: spec.inputShape,
     numClasses: spec.numClasses,
     apply(x, o) {
-      const drop: Dropout = (t) => (o.training && rate > 0 ? (tf.dropout(t, rate, undefined, dropRng.int(2 ** 31)) as typeof t) : t);
+      // Seeds start at 1: tfjs treats a seed of 0 as "no seed" and would draw an unreproducible mask.
+      const drop: Dropout = (t) => (o.training && rate > 0 ? (tf.dropout(t, rate, undefined, 1 + dropRng.int(2 ** 31 - 1)) as typeof t) : t);
       return tf.tidy(() => forward(x, drop));
     },
     reseed(seed: number) {

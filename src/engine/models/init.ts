@@ -4,8 +4,8 @@
 //
 //   scheme           kernel (dense, conv)                              bias               batch norm
 //   'pytorch'        U(±1/√fan_in)                                     U(±1/√fan_in)      γ = 1, β = 0
-//   'he-normal'      N(0, 2/fan_in) if a ReLU/ELU/GELU follows or      0                  γ = 1, β = 0
-//                    it is a conv; else U(±√(6/(fan_in + fan_out)))
+//   'he-normal'      N(0, 2/fan_in) for a conv, or a dense layer       0                  γ = 1, β = 0
+//                    before ReLU/ELU/GELU; else U(±√(6/(fan_in + fan_out)))
 //   'glorot-uniform' U(±√(6/(fan_in + fan_out)))                       0                  γ = 1, β = 0
 //
 // 'pytorch' is exactly what torch.nn.Linear and torch.nn.Conv2d do in reset_parameters():
@@ -85,22 +85,25 @@ let instances = 0;
  */
 export class VariableStore {
   readonly params: tf.Variable[] = [];
+  /** Per param: is it a normalisation layer's scale or offset (EngineModel.normalization)? */
+  readonly normalization: boolean[] = [];
   readonly state: tf.Variable[] = [];
   private names = new Set<string>();
   private readonly prefix = `model${++instances}`;
 
-  private make(name: string, shape: number[], values: Float32Array, trainable: boolean): tf.Variable {
+  private make(name: string, shape: number[], values: Float32Array, trainable: boolean, normalization = false): tf.Variable {
     if (this.names.has(name)) throw new Error(`duplicate variable name ${name}`);
     this.names.add(name);
     const v = tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), trainable, `${this.prefix}/${name}`));
     (trainable ? this.params : this.state).push(v);
+    if (trainable) this.normalization.push(normalization);
     return v;
   }
   param(name: string, shape: number[], values: Float32Array): tf.Variable {
     return this.make(name, shape, values, true);
   }
-  constant(name: string, shape: number[], fill: number, trainable: boolean): tf.Variable {
-    return this.make(name, shape, new Float32Array(size(shape)).fill(fill), trainable);
+  constant(name: string, shape: number[], fill: number, trainable: boolean, normalization = false): tf.Variable {
+    return this.make(name, shape, new Float32Array(size(shape)).fill(fill), trainable, normalization);
   }
   get paramCount(): number {
     return this.params.reduce((n, p) => n + p.size, 0);

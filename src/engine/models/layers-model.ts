@@ -66,6 +66,10 @@ export async function loadLayersModel(modelJsonPath: string, inputShape: number[
     throw new Error(`model.path ${modelJsonPath}: the model outputs ${outShape[outShape.length - 1]} classes but the data has ${numClasses}`);
   }
   const params = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  // SAM-ON perturbs only normalisation layers' scales and offsets: mark the weights of those layers.
+  const normLayers = new Set(['BatchNormalization', 'LayerNormalization']);
+  const normIds = new Set(model.layers.filter((l) => normLayers.has(l.getClassName())).flatMap((l) => l.trainableWeights.map((w) => w.id)));
+  const normalization = model.trainableWeights.map((w) => normIds.has(w.id));
   const state = model.nonTrainableWeights.map((w) => w.read() as tf.Variable);
   const want = inShape.map((d) => d ?? -1);
   // Many saved classifiers end in softmax; log-probabilities are valid logits (softmax(log p) = p).
@@ -74,6 +78,7 @@ export async function loadLayersModel(modelJsonPath: string, inputShape: number[
   return {
     kind: 'layers',
     params,
+    normalization,
     state,
     paramCount: params.reduce((n, p) => n + p.size, 0),
     inputShape,

@@ -1,9 +1,10 @@
 // Building blocks on tfjs-core ops. Dense and conv layers use tf.fused ops so bias and ReLU run
 // inside the matmul/conv kernel (one kernel and one tape entry instead of three).
 import * as tf from '@tensorflow/tfjs-core';
+import type { ActivationName } from '../../shared/config';
 import { type Init, VariableStore, initLayer } from './init';
 
-export type Activation = 'relu' | 'tanh' | 'gelu' | 'sigmoid' | 'elu' | 'linear';
+export type Activation = ActivationName | 'linear';
 
 /** tf.fused supports these in-kernel; the rest are applied after the matmul. */
 const FUSABLE: Partial<Record<Activation, tf.fused.Activation>> = { relu: 'relu', sigmoid: 'sigmoid', elu: 'elu', linear: 'linear' };
@@ -18,6 +19,9 @@ export function activate(x: tf.Tensor, act: Activation): tf.Tensor {
       return tf.sigmoid(x);
     case 'elu':
       return tf.elu(x);
+    case 'softplus':
+      // log(1 + eˣ): a smooth ReLU (Dugas et al. 2001), twice differentiable everywhere.
+      return tf.softplus(x);
     case 'linear':
       return x;
     case 'gelu': {
@@ -49,12 +53,14 @@ export interface ConvOpts {
   kernel: number;
   stride?: number;
   bias?: boolean;
-  relu?: boolean;
+  /** Applied to the output (default 'linear'); fused into the conv kernel where tfjs can. */
+  activation?: Activation;
 }
 
 /**
  * 'same'-padded NHWC convolution, kernel [k, k, in, out] (torch.nn.Conv2d's weight is [out, in, k, k]),
- * initialised per `init` (init.ts; every conv here feeds a ReLU or a batch norm).
+ * initialised per `init` (init.ts). Every conv here feeds a ReLU-like activation or a batch norm;
+ * the smooth activations are meant as stand-ins for ReLU, so 'he-normal' keeps He init for them.
  */
 export function conv(vs: VariableStore, name: string, inC: number, outC: number, o: ConvOpts, init: Init): (x: tf.Tensor4D) => tf.Tensor4D {
   const shape = [o.kernel, o.kernel, inC, outC];
@@ -63,7 +69,12 @@ export function conv(vs: VariableStore, name: string, inC: number, outC: number,
   const w = vs.param(`${name}/kernel`, shape, v.kernel) as unknown as tf.Tensor4D;
   const b = v.bias ? vs.param(`${name}/bias`, [outC], v.bias) : undefined;
   const stride = o.stride ?? 1;
-  return (x) => tf.fused.conv2d({ x, filter: w, strides: stride, pad: 'same', bias: b, activation: o.relu ? 'relu' : 'linear' });
+  const act = o.activation ?? 'linear';
+  const fused = FUSABLE[act];
+  return (x) => {
+    if (fused) return tf.fused.conv2d({ x, filter: w, strides: stride, pad: 'same', bias: b, activation: fused });
+    return activate(tf.fused.conv2d({ x, filter: w, strides: stride, pad: 'same', bias: b }), act) as tf.Tensor4D;
+  };
 }
 
 export interface ForwardOpts {
@@ -81,8 +92,8 @@ export interface ForwardOpts {
  * of a ResNet step on wasm); broadcasting gradients reduce with Sum over N·H·W instead.
  */
 export function batchNorm(vs: VariableStore, name: string, channels: number, momentum = 0.9, eps = 1e-5) {
-  const gamma = vs.constant(`${name}/gamma`, [channels], 1, true) as tf.Variable<tf.Rank.R1>;
-  const beta = vs.constant(`${name}/beta`, [channels], 0, true) as tf.Variable<tf.Rank.R1>;
+  const gamma = vs.constant(`${name}/gamma`, [channels], 1, true, true) as tf.Variable<tf.Rank.R1>;
+  const beta = vs.constant(`${name}/beta`, [channels], 0, true, true) as tf.Variable<tf.Rank.R1>;
   const runMean = vs.constant(`${name}/moving_mean`, [channels], 0, false) as tf.Variable<tf.Rank.R1>;
   const runVar = vs.constant(`${name}/moving_variance`, [channels], 1, false) as tf.Variable<tf.Rank.R1>;
   return (x: tf.Tensor4D, o: ForwardOpts): tf.Tensor4D => {

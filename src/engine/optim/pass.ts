@@ -3,7 +3,7 @@
 // backend.ts). Imported here so the stepper works whoever set up the backend.
 import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
-import { correctCount, crossEntropy } from '../loss';
+import { correctCount, crossEntropy, exampleLosses } from '../loss';
 import type { EngineModel } from '../types';
 import { addDecayGradient } from './weight-decay';
 
@@ -12,6 +12,8 @@ export interface PassOptions {
   updateState: boolean;
   /** Also count correct predictions (from the same logits — no extra forward). */
   wantCorrect: boolean;
+  /** Also return each example's loss (ESAM's data selection), from the same logits. */
+  wantExampleLosses?: boolean;
   /** L2 decay that lives in the loss: adds weightDecay·w (w = the current, maybe perturbed, weights). */
   weightDecay: number;
   decayMask: readonly boolean[];
@@ -22,6 +24,7 @@ export interface PassResult {
   loss: tf.Scalar;
   grads: tf.Tensor[];
   correct: tf.Scalar | null;
+  exampleLosses: tf.Tensor1D | null;
 }
 
 /** ∇L at the current weights with one tf.variableGrads call. Call inside tf.tidy. */
@@ -31,15 +34,17 @@ export function gradientPass(model: EngineModel, x: tf.Tensor, y: tf.Tensor1D, o
   const { value, grads } = tf.variableGrads(() => {
     const z = model.apply(x, { training: true, updateState: o.updateState });
     // keep() lets the logits outlive variableGrads' internal tidy; disposed right below.
-    if (o.wantCorrect) logits = tf.keep(z);
+    if (o.wantCorrect || o.wantExampleLosses) logits = tf.keep(z);
     return crossEntropy(z, y);
   }, params);
   let correct: tf.Scalar | null = null;
+  let perExample: tf.Tensor1D | null = null;
   if (logits) {
-    correct = correctCount(logits, y);
+    if (o.wantCorrect) correct = correctCount(logits, y);
+    if (o.wantExampleLosses) perExample = exampleLosses(logits, y);
     (logits as tf.Tensor).dispose();
   }
   // A weight the loss does not reach gets a zero gradient rather than a hole in the list.
   const g = params.map((p) => grads[p.name] ?? tf.zerosLike(p));
-  return { loss: value as tf.Scalar, grads: addDecayGradient(g, params, o.decayMask, o.weightDecay), correct };
+  return { loss: value as tf.Scalar, grads: addDecayGradient(g, params, o.decayMask, o.weightDecay), correct, exampleLosses: perExample };
 }

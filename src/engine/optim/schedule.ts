@@ -44,3 +44,16 @@ export function learningRateAt(cfg: ScheduleInput, step: number, stepsPerEpoch: 
   }
   return cfg.optimizer.lr * warm * main;
 }
+
+/**
+ * The lowest and highest learning rate of the schedule once warmed up: GSAM's ρ_t moves with
+ * the lr between them (Zhuang et al. 2022; during a warm-up, below the lowest, ρ_t stays at ρ_min).
+ */
+export function learningRateRange(cfg: Pick<RunConfig, 'optimizer' | 'schedule' | 'epochs'>): { min: number; max: number } {
+  const s = cfg.schedule;
+  const max = cfg.optimizer.lr;
+  // A milestone takes effect at its epoch's first step, so one at `epochs` (or later) never does.
+  if (s.kind === 'step') return { min: max * Math.pow(s.gamma, s.milestones.filter((m) => m < cfg.epochs).length), max };
+  if (s.kind === 'cosine' && cfg.epochs > s.warmupEpochs) return { min: max * s.minFactor, max };
+  return { min: max, max };
+}

@@ -2,6 +2,8 @@
 // previous process left behind (orphaned runs → interrupted, unowned queued runs → queued here)
 // and returns the API both doors serve.
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { openStore } from './store/index';
 import { StudioServicesImpl } from './studio-services';
 import type { TrainerLauncher } from './trainer-launcher';
@@ -48,13 +50,17 @@ export function createStudioServices(opts: CreateStudioServicesOptions): StudioS
   return services;
 }
 
+/** SAM Studio's package.json is the nearest one above this module: in the source and in every build (out/*). */
 function appVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return process.env.npm_package_version ?? '0.0.0';
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dirname(dir) !== dir; dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'sam-studio') return pkg.version ?? '0.0.0';
+    } catch {
+      // no package.json here: look further up
+    }
   }
+  return process.env.npm_package_version ?? '0.0.0';
 }
 
 export type { TrainerLauncher, TrainerHandle, TrainerExit, TrainerLaunchRequest } from './trainer-launcher';

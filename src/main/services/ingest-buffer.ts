@@ -28,7 +28,7 @@ export class IngestBuffer {
   }
 
   push(runId: number, event: TrainerEvent): void {
-    this.batch.push({ runId, event });
+    this.batch.push({ runId, event, at: Date.now() });
     if (event.event === 'started' || TERMINAL_EVENTS.includes(event.event) || this.batch.length >= this.maxEvents) {
       this.flush();
     } else if (!this.timer) {

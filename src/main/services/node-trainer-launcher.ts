@@ -1,5 +1,8 @@
 // Plain-Node trainer processes: child_process.fork of src/main/trainer-process.ts under tsx, so
-// the CLI, the browser door and the tests run real processes without a build step.
+// the browser door and the tests run real processes without a build step; the built CLI passes
+// its built trainer (.js), which needs no loader. Each trainer gets its own process group: a
+// terminal's Ctrl-C reaches only the parent, which stops its trainers with a checkpoint (a
+// trainer whose parent is gone stops by itself, on the IPC channel closing).
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -32,14 +35,16 @@ export class NodeTrainerLauncher implements TrainerLauncher {
 
   launch(req: TrainerLaunchRequest): TrainerHandle {
     const child = fork(this.entry, [], {
-      execArgv: ['--import', this.loader],
+      execArgv: this.entry.endsWith('.ts') ? ['--import', this.loader] : [],
+      // (Windows has no process groups; there `detached` would open a console window.)
+      detached: process.platform !== 'win32',
       // Structured clone keeps NaN/Infinity in metric values (JSON would turn them into null).
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, ...this.opts.env },
     });
     const handle = new NodeTrainerHandle(child);
-    handle.send({ type: 'start', runId: req.runId, config: req.config, workDir: req.workDir, resumeFrom: req.resumeFrom });
+    handle.send({ type: 'start', ...req });
     return handle;
   }
 }

@@ -1,8 +1,9 @@
-// Default run names: what differs between runs (data, model, optimizer, SAM) in a short label.
-import { describeOptimizer, type RunConfig } from '../../shared/config';
+// Run names: the user's, or the automatic one that says what the run is (src/shared/run-name.ts).
+import type { RunConfig } from '../../shared/config';
+import { autoRunName } from '../../shared/run-name';
 
 export function defaultRunName(c: RunConfig): string {
-  return c.name ?? `${c.data.name} ${c.model.kind} · ${describeOptimizer(c)}`;
+  return c.name ?? autoRunName(c);
 }
 
 /** "x (re-run)" → "x (re-run 2)" → "x (re-run 3)": keep names distinguishable in the list. */

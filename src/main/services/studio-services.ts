@@ -5,6 +5,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
   ApiValidationError,
+  type AnalysisJob,
+  type AnalysisRequest,
   type AppInfo,
   type ArtifactInfo,
   type DatasetInfo,
@@ -23,8 +25,11 @@ import type { LandscapeEvent, SpectrumEvent } from '../../shared/events';
 import { expandSweep, type SweepRunPlan } from '../../shared/sweep';
 import { exportReport, REPORT_MIME, type PdfRenderer } from './reports/index';
 import { defaultRunName, derivedName } from './run-names';
+import { autoRunName, isAutomaticName } from '../../shared/run-name';
 import { RunScheduler } from './scheduler';
-import { RunNotFoundError, pidAlive, type Store } from './store/index';
+import { AnalysisQueue } from './analysis-queue';
+import { SearchError } from '../../shared/run-search';
+import { pidAlive, type Store } from './store/index';
 import type { TrainerLauncher } from './trainer-launcher';
 import { checkConfigPaths } from '../../engine/check-paths';
 
@@ -46,6 +51,7 @@ const RESUMABLE = new Set(['interrupted', 'failed', 'cancelled']);
 export class StudioServicesImpl implements StudioApi {
   readonly store: Store;
   private readonly scheduler: RunScheduler;
+  private readonly analyses: AnalysisQueue;
   private readonly listeners = new Set<(e: StudioEvent) => void>();
   private backendsCache: AppInfo['backends'] | null = null;
 
@@ -59,11 +65,20 @@ export class StudioServicesImpl implements StudioApi {
       publish: (e) => this.publish(e),
       stopGraceMs: o.stopGraceMs,
     });
+    this.analyses = new AnalysisQueue({
+      store: o.store,
+      launcher: o.launcher,
+      runDir: (id) => this.scheduler.runDir(id),
+      publish: (e) => this.publish(e),
+      publishRun: (id) => this.scheduler.publishRun(id),
+      stopGraceMs: o.stopGraceMs,
+    });
   }
 
   /** Start-up: orphaned `running` rows become `interrupted`; queued rows nobody owns are adopted. */
   recover(): void {
     this.store.markOrphansInterrupted();
+    this.analyses.recover();
     // A fresh process owns no trainer yet, so a `running` row naming our pid as its owner is a
     // leftover from an earlier process that had the same pid (containers reuse low pids).
     for (const r of this.store.listRuns({ status: ['running'], limit: 10000 })) {
@@ -132,12 +147,17 @@ export class StudioServicesImpl implements StudioApi {
   // ---- runs ----
 
   async listRuns(query?: RunQuery): Promise<RunSummary[]> {
-    return this.store.listRuns(query);
+    try {
+      return this.store.listRuns(query);
+    } catch (err) {
+      if (err instanceof SearchError) throw new ApiValidationError('listRuns', err.errors.map((message) => ({ field: 'search', message })));
+      throw err;
+    }
   }
 
   async getRun(id: number): Promise<RunDetail> {
     const r = this.store.getRun(id);
-    if (!r) throw new RunNotFoundError(id);
+    if (!r) throw this.store.notFound(id);
     return r;
   }
 
@@ -216,7 +236,8 @@ export class StudioServicesImpl implements StudioApi {
   async duplicateRun(id: number, config: unknown): Promise<RunSummary> {
     const run = this.store.requireRun(id);
     const c = checkedConfig('duplicateRun', config);
-    const name = c.name && c.name !== run.config.name ? c.name : derivedName(run.name, 'copy');
+    // A name the user typed is kept (with "(copy)"); an automatic one follows the new config.
+    const name = c.name && c.name !== run.config.name ? c.name : isAutomaticName(run.name, run.config) ? autoRunName(c) : derivedName(run.name, 'copy');
     return this.queueNew({ name, config: c, tags: run.tags });
   }
 
@@ -226,12 +247,15 @@ export class StudioServicesImpl implements StudioApi {
     return r;
   }
 
+  /** Delete a run with the files it owns: its folder (checkpoints) and the reports of it alone. */
   async deleteRun(id: number): Promise<void> {
     this.store.requireRun(id);
     this.scheduler.dequeue(id);
     await this.scheduler.kill(id, 'delete');
-    this.store.deleteRun(id);
+    await this.analyses.dropRun(id);
+    const reports = this.store.deleteRun(id);
     rmSync(this.scheduler.runDir(id), { recursive: true, force: true });
+    for (const path of reports) rmSync(path, { force: true });
     this.publish({ type: 'run-deleted', runId: id });
   }
 
@@ -274,8 +298,29 @@ export class StudioServicesImpl implements StudioApi {
     return { fileName: basename(a.path), mime: REPORT_MIME[a.format], base64: bytes.toString('base64') };
   }
 
+  // ---- analyses of stored runs ----
+
+  async analyseRun(runId: number, request: AnalysisRequest = {}): Promise<AnalysisJob> {
+    return this.analyses.submit(runId, request);
+  }
+
+  async listAnalyses(query: { runId?: number } = {}): Promise<AnalysisJob[]> {
+    if (query.runId !== undefined) this.store.requireRun(query.runId);
+    return this.analyses.list(query.runId);
+  }
+
+  async cancelAnalysis(jobId: number): Promise<AnalysisJob> {
+    return this.analyses.cancel(jobId);
+  }
+
+  /** The pid of a running analysis (tests use it). */
+  analysisPid(jobId: number): number | undefined {
+    return this.analyses.activePid(jobId);
+  }
+
   /** Stop trainers (resumable), flush the last events, close the database. */
   async close(): Promise<void> {
+    await this.analyses.close();
     await this.scheduler.close();
     this.listeners.clear();
     this.store.close();

@@ -2,7 +2,7 @@
 // (node-trainer-launcher.ts) and utilityProcess.fork in Electron (the lead's launcher). The
 // services only ever see this.
 import type { RunConfig } from '../../shared/config';
-import { isTrainerToParent, type ParentToTrainer, type TrainerToParent } from '../../shared/trainer-protocol';
+import { isTrainerToParent, type AnalysisJobSpec, type ParentToTrainer, type TrainerToParent } from '../../shared/trainer-protocol';
 
 export interface TrainerLaunchRequest {
   runId: number;
@@ -10,6 +10,8 @@ export interface TrainerLaunchRequest {
   /** The run's own folder (checkpoints). */
   workDir: string;
   resumeFrom: string | null;
+  /** Present: analyse a checkpoint of the run instead of training it. */
+  analysis?: AnalysisJobSpec;
 }
 
 export interface TrainerExit {

@@ -2,6 +2,8 @@
 export interface ChartPoint {
   x: number;
   y: number;
+  /** Spread at this point (a seed group's standard deviation): the tooltip shows "± e". */
+  e?: number;
 }
 
 export interface ChartSeries {
@@ -20,6 +22,9 @@ export interface ChartSeries {
   dots?: boolean;
   /** Plot against a second y axis on the right (a quantity with another scale). */
   right?: boolean;
-  /** Hidden from the legend (band edges). */
+  /** Hidden from the legend and the tooltip (band edges, the faint raw curve, error bars). */
   noLegend?: boolean;
 }
+
+/** What the x values are: decides tick formatting (whole steps and epochs, durations). */
+export type XKind = 'step' | 'epoch' | 'time' | 'count' | 'value';

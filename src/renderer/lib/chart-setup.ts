@@ -14,8 +14,10 @@ import {
   Tooltip,
   Title,
 } from 'chart.js';
+// Zoom (drag a box, ctrl-wheel) and pan (shift-drag), with a reset: the chart.js project's own plugin.
+import zoomPlugin from 'chartjs-plugin-zoom';
 
-Chart.register(LineController, ScatterController, LineElement, PointElement, LinearScale, LogarithmicScale, Filler, Legend, Tooltip, Title, Decimation);
+Chart.register(LineController, ScatterController, LineElement, PointElement, LinearScale, LogarithmicScale, Filler, Legend, Tooltip, Title, Decimation, zoomPlugin);
 Chart.defaults.animation = false;
 Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 

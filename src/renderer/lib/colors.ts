@@ -1,21 +1,6 @@
-// One colour per run id, the same on every page and after reloads: a 10-colour palette
-// (Okabe-Ito-like, distinguishable with common colour-vision deficiencies), then golden-angle hues.
-const PALETTE = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#8c564b', '#7f7f7f', '#bcbd22', '#6a3d9a'];
-
-export function runColor(runId: number): string {
-  if (runId >= 1 && runId <= PALETTE.length) return PALETTE[runId - 1];
-  const hue = Math.round((runId * 137.508) % 360);
-  return `hsl(${hue} 65% 45%)`;
-}
-
-/** The same colour with an alpha, for bands and secondary lines. */
-export function withAlpha(color: string, alpha: number): string {
-  if (color.startsWith('#')) {
-    const a = Math.round(alpha * 255).toString(16).padStart(2, '0');
-    return `${color}${a}`;
-  }
-  return color.replace(/\)$/, ` / ${alpha})`);
-}
+// Run colours come from src/shared/colors.ts (the reports use the same ones); the named curves of
+// one run get fixed colours of their own.
+export { runColor, withAlpha } from '../../shared/colors';
 
 /** Fixed colours for the named curves of one run. */
 export const CURVE_COLORS = {

@@ -10,7 +10,7 @@ export function xScale(axis: XAxis): number {
 }
 
 export function axisTitle(axis: XAxis): string {
-  return axis === 'step' ? 'step' : axis === 'epoch' ? 'epoch' : 'wall time (s)';
+  return axis === 'step' ? 'step' : axis === 'epoch' ? 'epoch' : 'wall time';
 }
 
 export function toPoints(s: SeriesData | { x: number[]; y: number[] } | undefined, axis: XAxis, smoothing = 0): ChartPoint[] {

@@ -1,10 +1,12 @@
 // The New-run form's editable state and its two-way mapping to a RunConfigInput. Inputs hold
 // what the user typed (numbers may be '' while editing); `draftToInput` turns it into the
 // shape the shared schema validates, so every message comes from src/shared/config.ts.
-import type { BackendName, DatasetName, InitScheme, ModelKind, RunConfig, RunConfigInput, WeightDecayParams } from '../../shared/config';
+import type { ActivationName, BackendName, DatasetName, InitScheme, ModelKind, RunConfig, RunConfigInput, WeightDecayParams } from '../../shared/config';
+import { type NumIn, blank, num, numOrNull } from './draft-values';
 import { parseNumberList } from './format';
+import { type VariantDraft, draftToVariant, variantToDraft } from './sam-variant-draft';
 
-export type NumIn = number | string;
+export type { NumIn } from './draft-values';
 
 export interface FormDraft {
   name: string;
@@ -31,7 +33,7 @@ export interface FormDraft {
   model: {
     kind: ModelKind;
     hidden: string;
-    activation: 'relu' | 'tanh' | 'gelu' | 'sigmoid' | 'elu';
+    activation: ActivationName;
     dropout: NumIn;
     filters: string;
     dense: NumIn;
@@ -55,7 +57,7 @@ export interface FormDraft {
   };
   schedule: { kind: 'constant' | 'step' | 'cosine'; warmupEpochs: NumIn; milestones: string; gamma: NumIn; minFactor: NumIn };
   samOn: boolean;
-  sam: { rho: NumIn; m: string; p: '2' | 'inf'; adaptive: boolean; eta: NumIn };
+  sam: { rho: NumIn; m: string; p: '2' | 'inf'; adaptive: boolean; eta: NumIn; variant: VariantDraft };
   hessianOn: boolean;
   hessian: {
     everyEpochs: NumIn;
@@ -69,16 +71,6 @@ export interface FormDraft {
   };
 }
 
-/** '' → undefined (let the schema's default or "must be a number" apply); text → Number. */
-function num(v: NumIn): number | undefined {
-  if (v === '' || v === null || v === undefined) return undefined;
-  return typeof v === 'number' ? v : Number(v);
-}
-/** For nullable fields: empty means null ("all", "whole batch", "only at the end"). */
-function numOrNull(v: NumIn): number | null {
-  const n = num(v);
-  return n === undefined ? null : n;
-}
 const str = (v: string): string | undefined => (v.trim() === '' ? undefined : v.trim());
 
 export function draftToInput(d: FormDraft): RunConfigInput {
@@ -88,11 +80,11 @@ export function draftToInput(d: FormDraft): RunConfigInput {
     m.kind === 'mlp'
       ? { kind: 'mlp' as const, hidden: parseNumberList(m.hidden), activation: m.activation, dropout: num(m.dropout), init }
       : m.kind === 'cnn'
-        ? { kind: 'cnn' as const, filters: parseNumberList(m.filters), dense: num(m.dense), dropout: num(m.dropout), init }
+        ? { kind: 'cnn' as const, filters: parseNumberList(m.filters), dense: num(m.dense), dropout: num(m.dropout), activation: m.activation, init }
         : m.kind === 'resnet20' || m.kind === 'resnet18'
-          ? { kind: m.kind, width: num(m.width), init }
+          ? { kind: m.kind, width: num(m.width), activation: m.activation, init }
           : m.kind === 'wrn'
-            ? { kind: 'wrn' as const, depth: num(m.depth), widen: num(m.widen), init }
+            ? { kind: 'wrn' as const, depth: num(m.depth), widen: num(m.widen), activation: m.activation, init }
             : { kind: 'layers' as const, path: m.path.trim() };
   const labelColumn = d.data.labelColumn.trim();
   return {
@@ -143,6 +135,7 @@ export function draftToInput(d: FormDraft): RunConfigInput {
           p: d.sam.p === 'inf' ? 'inf' : 2,
           adaptive: d.sam.adaptive,
           eta: num(d.sam.eta),
+          variant: draftToVariant(d.sam.variant),
         }
       : null,
     hessian: d.hessianOn
@@ -159,8 +152,6 @@ export function draftToInput(d: FormDraft): RunConfigInput {
       : null,
   };
 }
-
-const blank = (v: number | null | undefined): NumIn => (v === null || v === undefined ? '' : v);
 
 /** A full draft from a validated config (presets, "duplicate", defaults). */
 export function configToDraft(c: RunConfig): FormDraft {
@@ -190,7 +181,7 @@ export function configToDraft(c: RunConfig): FormDraft {
     model: {
       kind: m.kind,
       hidden: m.kind === 'mlp' ? m.hidden.join(', ') : '512, 512',
-      activation: m.kind === 'mlp' ? m.activation : 'relu',
+      activation: m.kind === 'layers' ? 'relu' : m.activation,
       dropout: m.kind === 'mlp' || m.kind === 'cnn' ? m.dropout : 0,
       filters: m.kind === 'cnn' ? m.filters.join(', ') : '32, 64',
       dense: m.kind === 'cnn' ? m.dense : 128,
@@ -226,6 +217,7 @@ export function configToDraft(c: RunConfig): FormDraft {
       p: c.sam?.p === 'inf' ? 'inf' : '2',
       adaptive: c.sam?.adaptive ?? false,
       eta: c.sam?.eta ?? 0.01,
+      variant: variantToDraft(c.sam?.variant),
     },
     hessianOn: c.hessian !== null,
     hessian: {

@@ -23,8 +23,9 @@ export function interpolateAt(s: XY, x: number): number | null {
 }
 
 /**
- * Mean and (population) standard deviation across series on the x grid of the longest one;
- * at each x only the series that reach it contribute (so a still-running seed shortens nothing).
+ * Mean and sample standard deviation (n − 1, as in the metrics tables; 0 for one series) across
+ * series on the x grid of the longest one; at each x only the series that reach it contribute
+ * (so a still-running seed shortens nothing).
  */
 export function meanStd(series: readonly XY[]): { x: number[]; mean: number[]; std: number[]; n: number[] } {
   const ref = series.reduce((a, b) => (b.x.length > a.x.length ? b : a), { x: [], y: [] } as XY);
@@ -33,7 +34,7 @@ export function meanStd(series: readonly XY[]): { x: number[]; mean: number[]; s
     const vals = series.map((s) => interpolateAt(s, x)).filter((v): v is number => v !== null && Number.isFinite(v));
     if (!vals.length) continue;
     const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
-    const variance = vals.reduce((a, b) => a + (b - mean) ** 2, 0) / vals.length;
+    const variance = vals.length > 1 ? vals.reduce((a, b) => a + (b - mean) ** 2, 0) / (vals.length - 1) : 0;
     out.x.push(x);
     out.mean.push(mean);
     out.std.push(Math.sqrt(variance));

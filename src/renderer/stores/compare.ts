@@ -10,7 +10,8 @@ import { onStudioEvent } from '../api/events';
 import { errorText } from '../lib/errors';
 import { rafThrottle } from '../lib/raf';
 import { appendEvent, fromSeries, seriesKey, type SeriesData, type SeriesMap } from './series-buffer';
-import { seedGroupKey } from '../lib/config-diff';
+import { groupLabels, runDiffLabel, seedGroups, type SeedGroup } from '../../shared/seed-groups';
+import { runColor } from '../lib/colors';
 import { lastOf } from '../lib/stats';
 import { useSettingsStore } from './settings';
 
@@ -144,20 +145,37 @@ export const useCompareStore = defineStore('compare', () => {
     return series.value.get(seriesKey(runId, scope, name));
   }
 
-  /** Seed groups: run ids whose configs are equal except for the seed (and name). */
-  const groups = computed(() => {
-    const map = new Map<string, number[]>();
-    configs.value.forEach((c, i) => map.set(seedGroupKey(c), [...(map.get(seedGroupKey(c)) ?? []), ids.value[i]]));
-    return [...map.values()];
+  /** Seed groups: runs whose configs are equal except for the seed (and name). */
+  // `ids` changes as a page opens, `configs` once the runs have loaded: pair them only when they match.
+  const loadedIds = computed(() => (configs.value.length === ids.value.length ? ids.value : []));
+  const groups = computed<SeedGroup[]>(() => seedGroups(loadedIds.value.map((id, i) => ({ id, config: configs.value[i] }))));
+  /** "SAM ρ=0.05 · 3 seeds": what sets each group apart, never run ids. */
+  const groupNames = computed(() => groupLabels(groups.value));
+  /** Each run by what sets it apart (seed included), so two seeds of one config read apart. */
+  const diffLabels = computed(() => Object.fromEntries(loadedIds.value.map((id, i) => [id, runDiffLabel(configs.value, i)])) as Record<number, string>);
+  const groupOf = computed(() => {
+    const m = new Map<number, SeedGroup>();
+    for (const g of groups.value) for (const id of g.ids) m.set(id, g);
+    return m;
   });
+  /** One colour per run everywhere on the page; grouped, a run wears its group's (its first run's). */
+  function colorOf(id: number): string {
+    return runColor(grouped.value ? (groupOf.value.get(id)?.ids[0] ?? id) : id);
+  }
 
+  /** Each run's latest analysis. */
+  const latestSpectrum = computed(() => {
+    const out: Record<number, SpectrumEvent | null> = {};
+    for (const id of ids.value) {
+      const s = spectra.value[id] ?? [];
+      out[id] = s.length ? s.reduce((a, b) => (b.step > a.step ? b : a)) : null;
+    }
+    return out;
+  });
   /** λ_max of each run's latest analysis. */
   const lambdaMax = computed(() => {
     const out: Record<number, number | null> = {};
-    for (const id of ids.value) {
-      const s = spectra.value[id] ?? [];
-      out[id] = s.length ? s.reduce((a, b) => (b.step > a.step ? b : a)).topEigenvalues[0] ?? null : null;
-    }
+    for (const id of ids.value) out[id] = latestSpectrum.value[id]?.topEigenvalues[0] ?? null;
     return out;
   });
 
@@ -166,5 +184,5 @@ export const useCompareStore = defineStore('compare', () => {
     return run.finalMetrics?.[name] ?? lastOf(get(run.id, 'epoch', name));
   }
 
-  return { get, groups, lambdaMax, finalOf, ids, runs, configs, series, stepVersion, epochVersion, spectra, stepMetric, epochMetric, grouped, diffOnly, loading, error, loadedAt, open, loadSeries };
+  return { get, groups, groupNames, diffLabels, groupOf, colorOf, lambdaMax, latestSpectrum, finalOf, ids, runs, configs, series, stepVersion, epochVersion, spectra, stepMetric, epochMetric, grouped, diffOnly, loading, error, loadedAt, open, loadSeries };
 });

@@ -1,9 +1,10 @@
 // The run list: every run the store knows, kept current by pushed `run-updated` events,
-// filtered on the page (search + status) and a multi-selection for Compare.
+// filtered on the page (the shared search language, status, archived), sorted by any column,
+// a multi-selection for Compare, and the run-management actions (rename, archive, delete).
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { RunStatus, RunSummary } from '../../shared/api';
-import { describeOptimizer } from '../../shared/config';
+import { matchesSearch, parseRunSearch } from '../../shared/run-search';
 import { api } from '../api';
 import { onStudioEvent } from '../api/events';
 import { errorText } from '../lib/errors';
@@ -18,18 +19,18 @@ export const useRunsStore = defineStore('runs', () => {
   /** Runs asked to stop that still run: the stop-checkpoint is being written. */
   const stopping = ref<number[]>([]);
 
-  const filtered = computed(() => {
-    const q = search.value.trim().toLowerCase();
-    return runs.value.filter((r) => {
-      if (status.value && r.status !== status.value) return false;
-      if (!q) return true;
-      const hay = [r.name, describeOptimizer(r.config), r.config.data.name, r.config.model.kind, r.backend ?? '', r.tags.join(' '), `#${r.id}`]
-        .join(' ')
-        .toLowerCase();
-      return q.split(/\s+/).every((w) => hay.includes(w));
-    });
-  });
+  const showArchived = ref(false);
+  const parsedSearch = computed(() => parseRunSearch(search.value));
+  /** What the search box could not read (an unknown field), shown under it. */
+  const searchErrors = computed(() => parsedSearch.value.errors);
 
+  const filtered = computed(() =>
+    runs.value.filter((r) => {
+      if (status.value && r.status !== status.value) return false;
+      if (r.archived && !showArchived.value) return false;
+      return matchesSearch(r, parsedSearch.value);
+    }),
+  );
   function upsert(run: RunSummary): void {
     if (run.status !== 'running') stopping.value = stopping.value.filter((id) => id !== run.id);
     const i = runs.value.findIndex((r) => r.id === run.id);
@@ -78,6 +79,28 @@ export const useRunsStore = defineStore('runs', () => {
     });
   const cancel = (id: number) => act(() => api.cancelRun(id));
   const rerun = (id: number) => act(() => api.rerun(id));
+  const rename = (id: number, name: string) => act(() => api.updateRun(id, { name }));
 
-  return { runs, loaded, error, search, status, selected, stopping, filtered, load, upsert, toggle, resume, stop, cancel, rerun };
+  async function setArchived(ids: number[], archived: boolean): Promise<void> {
+    for (const id of ids) await act(() => api.updateRun(id, { archived }));
+    if (archived && !showArchived.value) selected.value = selected.value.filter((id) => !ids.includes(id));
+  }
+
+  /** Delete runs (the services remove their files); true when all went. */
+  async function remove(ids: number[]): Promise<boolean> {
+    try {
+      for (const id of ids) {
+        await api.deleteRun(id);
+        runs.value = runs.value.filter((r) => r.id !== id);
+        selected.value = selected.value.filter((x) => x !== id);
+      }
+      error.value = null;
+      return true;
+    } catch (err) {
+      error.value = errorText(err);
+      return false;
+    }
+  }
+
+  return { runs, loaded, error, search, searchErrors, status, showArchived, selected, stopping, filtered, load, upsert, toggle, resume, stop, cancel, rerun, rename, setArchived, remove };
 });

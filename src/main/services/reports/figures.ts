@@ -6,6 +6,7 @@ import { heatmap } from './svg/heatmap';
 import { lineChart, type LineSeries } from './svg/line-chart';
 import type { RawSeries, ReportRun } from './types';
 import type { LandscapeKind } from '../../../shared/events';
+import { runColor } from '../../../shared/colors';
 
 export interface Figure {
   id: string;
@@ -16,8 +17,10 @@ export interface Figure {
   wide?: boolean;
 }
 
-export const RUN_COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
-export const runColor = (i: number) => RUN_COLORS[i % RUN_COLORS.length];
+/** A run's colour in every figure: the app's (src/shared/colors.ts), by run id. */
+export const colorOf = (r: ReportRun) => runColor(r.run.id);
+/** Legend label: with several runs just "#id" (the Runs table says what each is), so keys stay one line. */
+const who = (r: ReportRun, multi: boolean) => (multi ? `#${r.run.id}` : r.run.name);
 const TEST_DASH = '6 3';
 
 function find(r: ReportRun, name: string, scope: 'step' | 'epoch'): RawSeries | undefined {
@@ -27,12 +30,13 @@ function find(r: ReportRun, name: string, scope: 'step' | 'epoch'): RawSeries | 
 /** Train curves come from the step series (finer), test curves from the epoch evaluations. */
 function trainTestSeries(runs: ReportRun[], train: string, test: string, multiRun: boolean): LineSeries[] {
   const out: LineSeries[] = [];
-  runs.forEach((r, i) => {
+  runs.forEach((r) => {
     const prefix = multiRun ? `#${r.run.id} ` : '';
     const tr = find(r, train, 'step') ?? find(r, train, 'epoch');
     const te = find(r, test, 'epoch');
-    if (tr) out.push({ label: `${prefix}train`, x: tr.epoch, y: tr.value, color: runColor(i), strokeWidth: 1.3, markers: tr.value.length <= 12 });
-    if (te) out.push({ label: `${prefix}test`, x: te.epoch, y: te.value, color: runColor(i), dash: TEST_DASH, strokeWidth: 2, markers: true });
+    // Several runs: one key entry per run (its colour); solid = train, dashed = test is in the caption.
+    if (tr) out.push({ label: multiRun ? prefix.trim() : 'train', x: tr.epoch, y: tr.value, color: colorOf(r), strokeWidth: 1.3, markers: tr.value.length <= 12 });
+    if (te) out.push({ label: multiRun ? prefix.trim() : 'test', legend: !multiRun || !tr, x: te.epoch, y: te.value, color: colorOf(r), dash: TEST_DASH, strokeWidth: 2, markers: true });
   });
   return out;
 }
@@ -62,16 +66,16 @@ function chartOrNull(series: LineSeries[], f: Omit<Figure, 'svg'>, opts: { xLabe
 export function curveFigures(runs: ReportRun[]): Figure[] {
   const multi = runs.length > 1;
   const figs = [
-    chartOrNull(trainTestSeries(runs, 'trainLoss', 'testLoss', multi), { id: 'fig-loss', title: 'Loss', caption: 'Cross-entropy; solid: training (running average over logged steps), dashed: test set at each epoch.' }, { xLabel: 'epoch', yLabel: 'loss' }),
+    chartOrNull(trainTestSeries(runs, 'trainLoss', 'testLoss', multi), { id: 'fig-loss', title: 'Loss', caption: 'Cross-entropy; solid: training (running average over logged steps), dashed: test set at each epoch. Colours: the runs, as in the Runs table and the app.' }, { xLabel: 'epoch', yLabel: 'loss' }),
     chartOrNull(
       trainTestSeries(runs, 'trainAccuracy', 'testAccuracy', multi).map((s) => ({ ...s, y: s.y.map((v) => v * 100) })),
       { id: 'fig-accuracy', title: 'Accuracy', caption: 'Solid: training, dashed: test.' },
       { xLabel: 'epoch', yLabel: 'accuracy (%)' },
     ),
     chartOrNull(
-      runs.flatMap((r, i) => {
+      runs.flatMap((r) => {
         const g = gapSeries(r);
-        return g ? [{ label: `#${r.run.id} ${r.run.name}`, x: g.x, y: g.y, color: runColor(i), markers: true }] : [];
+        return g ? [{ label: who(r, multi), x: g.x, y: g.y, color: colorOf(r), markers: true }] : [];
       }),
       { id: 'fig-gap', title: 'Generalisation gap', caption: 'Train accuracy minus test accuracy at each epoch end. Train accuracy is averaged over the epoch’s batches as they were trained, so it lags in early epochs (a negative gap there is expected).' },
       { xLabel: 'epoch', yLabel: 'train − test acc. (pp)', zeroLine: true },
@@ -79,20 +83,20 @@ export function curveFigures(runs: ReportRun[]): Figure[] {
   ];
   figs.push(
     chartOrNull(
-      runs.flatMap((r, i) => {
+      runs.flatMap((r) => {
         const s = find(r, 'gradNorm', 'step');
-        return s ? [{ label: `#${r.run.id} ${r.run.name}`, x: s.epoch, y: s.value, color: runColor(i), strokeWidth: 1.2 }] : [];
+        return s ? [{ label: who(r, multi), x: s.epoch, y: s.value, color: colorOf(r), strokeWidth: 1.2 }] : [];
       }),
       { id: 'fig-gradnorm', title: 'Gradient norm ‖∇L‖', caption: 'Norm of the mini-batch gradient (for SAM: the first-pass gradient that sets ε̂).' },
       { xLabel: 'epoch', yLabel: '‖∇L‖' },
     ),
   );
-  const sam = runs.map((r, i) => ({ r, i })).filter(({ r }) => isSam(r));
+  const sam = runs.filter(isSam);
   if (sam.length) {
     const samSeries = (name: string): LineSeries[] =>
-      sam.flatMap(({ r, i }) => {
+      sam.flatMap((r) => {
         const s = find(r, name, 'step') ?? find(r, name, 'epoch');
-        return s ? [{ label: `#${r.run.id} ρ=${r.run.config.sam!.rho}`, x: s.epoch, y: s.value, color: runColor(i), strokeWidth: 1.3 }] : [];
+        return s ? [{ label: multi ? `#${r.run.id}` : `ρ=${r.run.config.sam!.rho}`, x: s.epoch, y: s.value, color: colorOf(r), strokeWidth: 1.3 }] : [];
       });
     figs.push(
       chartOrNull(samSeries('epsNorm'), { id: 'fig-eps', title: 'Perturbation norm ‖ε̂‖', caption: 'Norm of the SAM ascent step ε̂ (Foret et al. 2021, eq. 2); equals ρ for p = 2 without ASAM.' }, { xLabel: 'epoch', yLabel: '‖ε̂‖' }),
@@ -107,7 +111,7 @@ export function spectrumFigures(runs: ReportRun[]): Figure[] {
   const top: LineSeries[] = [];
   const ratio: LineSeries[] = [];
   const density: LineSeries[] = [];
-  runs.forEach((r, i) => {
+  runs.forEach((r) => {
     if (!r.spectra.length) return;
     const sp = [...r.spectra].sort((a, b) => a.step - b.step);
     const k = Math.max(...sp.map((s) => s.topEigenvalues.length));
@@ -118,15 +122,15 @@ export function spectrumFigures(runs: ReportRun[]): Figure[] {
         legend: j <= 1,
         x: sp.map((s) => s.epoch),
         y: sp.map((s) => s.topEigenvalues[j] ?? NaN),
-        color: runColor(i),
+        color: colorOf(r),
         strokeWidth: j === 0 ? 2.2 : 0.9,
         dash: j === 0 ? undefined : '3 2',
         markers: j === 0,
       });
     }
-    ratio.push({ label: `#${r.run.id} ${r.run.name}`, x: sp.map((s) => s.epoch), y: sp.map((s) => s.lambdaMaxOverLambda5 ?? NaN), color: runColor(i), markers: true });
+    ratio.push({ label: who(r, multi), x: sp.map((s) => s.epoch), y: sp.map((s) => s.lambdaMaxOverLambda5 ?? NaN), color: colorOf(r), markers: true });
     const last = sp[sp.length - 1];
-    if (last.density) density.push({ label: `#${r.run.id} (epoch ${last.epoch})`, x: last.density.grid, y: last.density.values, color: runColor(i), markers: false });
+    if (last.density) density.push({ label: `#${r.run.id} (epoch ${last.epoch})`, x: last.density.grid, y: last.density.values, color: colorOf(r), markers: false });
   });
   return [
     chartOrNull(top, { id: 'fig-eigs', title: 'Top Hessian eigenvalues', caption: 'Lanczos estimates of the largest eigenvalues of the training-loss Hessian on a fixed batch; thick: λ_max.' }, { xLabel: 'epoch', yLabel: 'eigenvalue' }),
@@ -146,9 +150,9 @@ export function landscapeFigures(runs: ReportRun[]): Figure[] {
   const figs: (Figure | null)[] = [];
   for (const kind of ['1d-random', '1d-eps'] as const) {
     const [title, caption] = LANDSCAPE_TITLES[kind];
-    const series = runs.flatMap((r, i) => {
+    const series = runs.flatMap((r) => {
       const l = lastOf(r, kind);
-      return l ? [{ label: `#${r.run.id} ${r.run.name} (epoch ${l.epoch})`, x: l.alphas, y: l.losses, color: runColor(i), markers: l.alphas.length <= 25 }] : [];
+      return l ? [{ label: `${who(r, runs.length > 1)} (epoch ${l.epoch})`, x: l.alphas, y: l.losses, color: colorOf(r), markers: l.alphas.length <= 25 }] : [];
     });
     figs.push(chartOrNull(series, { id: `fig-${kind}`, title, caption }, { xLabel: kind === '1d-eps' ? 'α (units of ε̂)' : 'α', yLabel: 'loss' }));
   }

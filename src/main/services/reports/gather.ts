@@ -1,6 +1,6 @@
 // Read everything a report needs from the store, once, at full resolution.
 import type { Store } from '../store';
-import { describeOptimizer } from '../../../shared/config';
+import { groupLabels, seedGroups } from '../../../shared/seed-groups';
 import { machineOf, thisMachine } from './machine';
 import type { RawSeries, ReportData, ReportRun } from './types';
 
@@ -30,9 +30,12 @@ function rawSeries(store: Store, runId: number): RawSeries[] {
   return out;
 }
 
+/** A title that fits on a line: the runs' seed groups by what differs, or just their count. */
 export function defaultTitle(runs: ReportRun[]): string {
   if (runs.length === 1) return `Run #${runs[0].run.id}: ${runs[0].run.name}`;
-  return `Comparison of ${runs.length} runs: ${runs.map((r) => describeOptimizer(r.run.config)).join(' vs ')}`;
+  const groups = seedGroups(runs.map((r) => ({ id: r.run.id, config: r.run.config })));
+  const title = `Comparison of ${runs.length} runs: ${groupLabels(groups).join(' vs ')}`;
+  return title.length <= 110 ? title : `Comparison of ${runs.length} runs in ${groups.length} configurations`;
 }
 
 export function gatherReportData(store: Store, runIds: number[], title?: string, now = Date.now()): ReportData {

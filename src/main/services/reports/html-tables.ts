@@ -1,15 +1,19 @@
 // The report's tables as HTML fragments: runs, final metrics (best marked), machine and backend,
 // configuration (differences highlighted), final spectra, notes.
 import { describeOptimizer } from '../../../shared/config';
-import { configRows } from './config-diff';
+import { finiteDifferenceWarning, hvpMethodLabel } from '../../../shared/hvp-method';
+import { configRows } from '../../../shared/config-diff';
 import { bestIndex, lastSpectrum, METRIC_COLUMNS } from './final-metrics';
-import { runColor } from './figures';
+import { groupLabels, seedGroups } from '../../../shared/seed-groups';
+import { summarize } from '../../../shared/stats';
+import { runColor } from '../../../shared/colors';
+import { colorOf } from './figures';
 import { formatBytes } from './machine';
 import { esc } from './svg/common';
 import type { ReportRun } from './types';
 
-const swatch = (i: number) => `<span class="swatch" style="background:${runColor(i)}"></span>`;
-const runHead = (r: ReportRun, i: number) => `${swatch(i)}#${r.run.id}`;
+const swatch = (r: ReportRun) => `<span class="swatch" style="background:${colorOf(r)}"></span>`;
+const runHead = (r: ReportRun, _i?: number) => `${swatch(r)}#${r.run.id}`;
 const dash = '<span class="missing">—</span>';
 
 export function formatDate(ms: number | null): string {
@@ -23,19 +27,22 @@ function duration(r: ReportRun): string {
   return s < 120 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
 }
 
+/** Conv nets are ReLU unless configured otherwise; name any other activation. */
+const actSuffix = (a: string) => (a === 'relu' ? '' : ` ${a}`);
+
 function modelLabel(r: ReportRun): string {
   const m = r.run.config.model;
   switch (m.kind) {
     case 'mlp':
       return `MLP [${m.hidden.join('-')}] ${m.activation}`;
     case 'cnn':
-      return `CNN [${m.filters.join('-')}] + ${m.dense}`;
+      return `CNN [${m.filters.join('-')}] + ${m.dense}${actSuffix(m.activation)}`;
     case 'wrn':
-      return `WRN-${m.depth}-${m.widen}`;
+      return `WRN-${m.depth}-${m.widen}${actSuffix(m.activation)}`;
     case 'layers':
       return `Layers model ${m.path}`;
     default:
-      return `${m.kind} width ${m.width}`;
+      return `${m.kind} width ${m.width}${actSuffix(m.activation)}`;
   }
 }
 
@@ -99,10 +106,18 @@ export function spectrumTable(runs: ReportRun[]): string {
     if (!s) return `<tr><td class="run">${runHead(r, i)}</td><td colspan="6" class="missing">no Hessian analysis recorded (enable hessian in the run config)</td></tr>`;
     const trace = s.trace === null ? dash : `${fmt(s.trace)}${s.traceStdErr !== null ? ` ± ${fmt(s.traceStdErr)}` : ''}`;
     return `<tr><td class="run">${runHead(r, i)}</td><td class="num">${fmt(s.epoch)}</td><td>${s.topEigenvalues.map((v) => fmt(v)).join(', ')}</td>
-      <td class="num">${fmt(s.lambdaMaxOverLambda5)}</td><td class="num">${trace}</td><td>${esc(s.hvp)}, batch ${s.hessianBatchSize}</td><td class="num">${r.spectra.length}</td></tr>`;
+      <td class="num">${fmt(s.lambdaMaxOverLambda5)}</td><td class="num">${trace}</td><td>${esc(hvpMethodLabel(s))}${finiteDifferenceWarning(s) ? ' ⚠' : ''}, batch ${s.hessianBatchSize}</td><td class="num">${r.spectra.length}</td></tr>`;
   });
+  // A finite-difference spectrum is approximate: say so under the table, per run.
+  const warnings = runs
+    .map((r, i) => {
+      const s = lastSpectrum(r);
+      const warning = s ? finiteDifferenceWarning(s) : null;
+      return warning ? `<p class="note fd-warning">⚠ ${runHead(r, i)}: ${esc(warning)}</p>` : '';
+    })
+    .join('');
   return `<table class="spectra"><thead><tr><th>Run</th><th class="num">Epoch</th><th>Top eigenvalues (last analysis)</th><th class="num">λ_max/λ_5</th>
-    <th class="num">Trace</th><th>Hessian-vector products</th><th class="num">Analyses</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+    <th class="num">Trace</th><th>Hessian-vector products</th><th class="num">Analyses</th></tr></thead><tbody>${rows.join('')}</tbody></table>${warnings}`;
 }
 
 export function notesSection(runs: ReportRun[]): string {
@@ -115,4 +130,30 @@ export function notesSection(runs: ReportRun[]): string {
       return `<h3>${runHead(r, i)} ${esc(r.run.name)}</h3>${parts.join('')}`;
     })
     .join('');
+}
+
+/**
+ * Seed groups (runs that differ only in the seed): mean ± sample std per metric, and the 95 %
+ * confidence interval of the mean (Student t) from three seeds on. Empty when no group repeats.
+ */
+export function groupTable(runs: ReportRun[]): string {
+  const groups = seedGroups(runs.map((r) => ({ id: r.run.id, config: r.run.config })));
+  if (!groups.some((g) => g.ids.length > 1)) return '';
+  const labels = groupLabels(groups);
+  const byId = new Map(runs.map((r) => [r.run.id, r]));
+  const cols = METRIC_COLUMNS.filter((c) => ['testAccuracy', 'testLoss', 'gap', 'lambdaMax'].includes(c.key));
+  const head = cols.map((c) => `<th class="num">${esc(c.label)}</th>`).join('');
+  const rows = groups.map((g, i) => {
+    const cells = cols.map((c) => {
+      const s = summarize(g.ids.map((id) => c.value(byId.get(id)!)));
+      if (!s) return `<td class="num">${dash}</td>`;
+      const sd = s.n > 1 ? ` ± ${esc(c.format(s.sd).replace(/ %$| pp$/, ''))}` : '';
+      const ci = s.ci95 ? `<br><span class="note">95 % CI ${esc(c.format(s.ci95[0]))} – ${esc(c.format(s.ci95[1]))}</span>` : '';
+      return `<td class="num">${esc(c.format(s.mean))}${sd}${ci}</td>`;
+    });
+    const sw = `<span class="swatch" style="background:${runColor(g.ids[0])}"></span>`;
+    return `<tr><td>${sw}${esc(labels[i])}<br><span class="note">${g.ids.map((id) => `#${id}`).join(', ')}</span></td>${cells.join('')}</tr>`;
+  });
+  return `<h2>By seed group</h2><table class="groups"><thead><tr><th>Group</th>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>
+    <p class="note">Mean ± sample standard deviation over seeds; the 95 % confidence interval of the mean (Student t) is given from three seeds on.</p>`;
 }

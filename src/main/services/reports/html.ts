@@ -2,7 +2,7 @@
 // loads from anywhere (a CSP meta tag makes that explicit to the browser that opens it).
 import { curveFigures, landscapeFigures, spectrumFigures, type Figure } from './figures';
 import { REPORT_CSS } from './html-style';
-import { configTable, formatDate, machineTable, metricsTable, notesSection, runsTable, spectrumTable } from './html-tables';
+import { configTable, formatDate, groupTable, machineTable, metricsTable, notesSection, runsTable, spectrumTable } from './html-tables';
 import { readSamEffect } from './sam-reading';
 import { esc } from './svg/common';
 import type { ReportData } from './types';
@@ -40,6 +40,7 @@ export function renderReportHtml(data: ReportData, appVersion = '0.1.0'): string
 <h2>Runs</h2>${runsTable(runs)}
 <h2>Did SAM help?</h2><div class="reading">${reading.text.map((t) => `<p>${esc(t)}</p>`).join('')}</div>
 <h2>Final metrics</h2>${metricsTable(runs)}
+${groupTable(runs)}
 <h2>Machine and backend</h2>${machineTable(runs)}
 </section>
 <section id="curves" class="page"><h2>Training curves</h2>

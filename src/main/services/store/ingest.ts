@@ -6,16 +6,20 @@ import type { TrainerEvent } from '../../../shared/events';
 import type { RunsRepo } from './runs';
 import type { MetricPoint, SeriesRepo } from './series';
 import type { ResultsRepo } from './results';
+import type { ProgressBook } from './run-progress';
 
 export interface StoredEvent {
   runId: number;
   event: TrainerEvent;
+  /** When the event reached the services (ms since the epoch): progress and ETA are timed with it. */
+  at?: number;
 }
 
 export function ingestEvents(
   db: Database.Database,
   repos: { runs: RunsRepo; series: SeriesRepo; results: ResultsRepo },
   batch: readonly StoredEvent[],
+  progress: ProgressBook,
 ): void {
   if (batch.length === 0) return;
   db.transaction(() => {
@@ -28,13 +32,16 @@ export function ingestEvents(
       }
       return o;
     };
-    const lastMetrics = new Map<number, { step: number; timeMs: number }>();
+    const touched = new Map<number, number | null>();
     const points: MetricPoint[] = [];
     const flushPoints = () => {
       repos.series.insert(points);
       points.length = 0;
     };
-    for (const { runId, event: e } of batch) {
+    for (const { runId, event: e, at } of batch) {
+      progress.observe(runId, () => repos.runs.get(runId)?.config ?? null, e, at);
+      if (e.event === 'metrics' && e.scope === 'step') touched.set(runId, Math.max(e.step, touched.get(runId) ?? 0));
+      else if (!touched.has(runId)) touched.set(runId, null);
       switch (e.event) {
         case 'started':
           flushPoints();
@@ -58,9 +65,6 @@ export function ingestEvents(
             if (typeof value !== 'number') continue;
             points.push({ runId, scope: e.scope, name, step: e.step, epoch: e.epoch, timeMs: e.timeMs + offsetOf(runId), value });
           }
-          if (e.scope === 'step' || !lastMetrics.has(runId) || lastMetrics.get(runId)!.step <= e.step) {
-            lastMetrics.set(runId, { step: e.step, timeMs: e.timeMs + offsetOf(runId) });
-          }
           break;
         case 'spectrum':
           repos.results.addSpectrum(runId, e);
@@ -82,14 +86,11 @@ export function ingestEvents(
       }
     }
     flushPoints();
-    for (const [runId, m] of lastMetrics) {
-      const run = repos.runs.get(runId);
-      if (!run) continue;
-      const totalSteps = (run.stepsPerEpoch ?? 0) * run.config.epochs;
-      const progress = totalSteps > 0 ? Math.min(1, m.step / totalSteps) : run.progress;
-      // Linear ETA from the pace so far (wall time includes the sessions before a resume).
-      const etaMs = progress > 0 && progress < 1 && m.timeMs > 0 ? Math.round((m.timeMs * (1 - progress)) / progress) : null;
-      repos.runs.setState(runId, { lastStep: m.step, progress, etaMs });
+    for (const [runId, lastStep] of touched) {
+      const p = progress.state(runId);
+      // No track: the run just ended; its final status, progress and ETA are the scheduler's.
+      if (!p) repos.runs.setState(runId, { phase: null, ...(lastStep !== null ? { lastStep } : {}) });
+      else repos.runs.setState(runId, { progress: p.progress, etaMs: p.etaMs, phase: p.phase, ...(lastStep !== null ? { lastStep } : {}) });
     }
   })();
 }

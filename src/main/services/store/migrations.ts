@@ -143,6 +143,42 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
+    name: 'archive, phase, deleted runs, analysis jobs',
+    sql: `
+      -- Archived runs stay in the database but leave the default run list.
+      ALTER TABLE runs ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+      -- What a running run is doing now ("training · epoch 2/3", "Hessian analysis · 12/40").
+      ALTER TABLE runs ADD COLUMN phase TEXT;
+      -- Ids of deleted runs: never reused, and "run 7 was deleted" can be said truthfully.
+      CREATE TABLE deleted_runs (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        deleted_at INTEGER NOT NULL
+      );
+      -- Hessian / landscape analyses of a stored run, queued from the UI; their results go to the
+      -- spectra and landscapes tables like those computed during training.
+      CREATE TABLE analysis_jobs (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        status TEXT NOT NULL CHECK (status IN ('queued','running','done','failed','cancelled')),
+        request TEXT NOT NULL,
+        checkpoint_path TEXT,
+        checkpoint_epoch REAL,
+        checkpoint_step INTEGER,
+        progress REAL NOT NULL DEFAULT 0,
+        phase TEXT,
+        eta_ms INTEGER,
+        error TEXT,
+        owner_pid INTEGER,
+        created_at INTEGER NOT NULL,
+        started_at INTEGER,
+        ended_at INTEGER
+      );
+      CREATE INDEX analysis_jobs_run ON analysis_jobs(run_id);
+    `,
+  },
+  {
+    version: 4,
     name: 'stored runs keep the initialisation and weight-decay mask they were trained with',
     // model.init (default 'pytorch') and optimizer.weightDecayParams (default 'all') are new
     // settings; every run and sweep stored before them was built with He/Glorot init and decayed
@@ -152,7 +188,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** SQL of migration 3 for the run config stored at `path` in `table`.`column` (JSON text). */
+/** SQL of migration 4 for the run config stored at `path` in `table`.`column` (JSON text). */
 function pinTrainedDefaults(table: string, column: string, path: string): string {
   const valid = `json_valid(${column})`;
   return `

@@ -7,6 +7,7 @@ import { runConfigSchema, type RunConfig, type BackendName } from '../../../shar
 import { runQuerySchema, type RunQuery, type RunStatus, type RunSummary, type RunPatch } from '../../../shared/api';
 import type { BackendReport, FinalMetrics } from '../../../shared/events';
 import { staleReason } from './liveness';
+import { filterRuns } from '../../../shared/run-search';
 
 interface RunRow {
   id: number;
@@ -31,6 +32,8 @@ interface RunRow {
   last_step: number | null;
   final_metrics: string | null;
   param_count: number | null;
+  archived: number;
+  phase: string | null;
 }
 
 export interface RunRecord extends RunSummary {
@@ -68,6 +71,7 @@ export interface RunStateChange {
   lastStep?: number | null;
   finalMetrics?: Partial<FinalMetrics> | null;
   paramCount?: number | null;
+  phase?: string | null;
 }
 
 const COLUMN: Record<keyof RunStateChange, string> = {
@@ -86,6 +90,7 @@ const COLUMN: Record<keyof RunStateChange, string> = {
   lastStep: 'last_step',
   finalMetrics: 'final_metrics',
   paramCount: 'param_count',
+  phase: 'phase',
 };
 
 const SORT_SQL: Record<string, string> = {
@@ -112,8 +117,11 @@ export class RunsRepo {
 
   constructor(private readonly db: Database.Database) {
     this.insertStmt = db.prepare(
-      `INSERT INTO runs (name, config, status, created_at, sweep_id, tags, notes)
-       VALUES (@name, @config, @status, @createdAt, @sweepId, @tags, @notes)`,
+      // Ids are never reused: a deleted run's id stays taken (deleted_runs), so "#7" always
+      // means one run, and its colour and reports stay its own.
+      `INSERT INTO runs (id, name, config, status, created_at, sweep_id, tags, notes)
+       VALUES ((SELECT MAX(m) + 1 FROM (SELECT COALESCE(MAX(id), 0) AS m FROM runs UNION ALL SELECT COALESCE(MAX(id), 0) FROM deleted_runs)),
+               @name, @config, @status, @createdAt, @sweepId, @tags, @notes)`,
     );
     this.getStmt = db.prepare('SELECT * FROM runs WHERE id = ?');
   }
@@ -141,13 +149,13 @@ export class RunsRepo {
     const q = runQuerySchema.parse(query);
     const where: string[] = [];
     const params: Record<string, unknown> = {};
-    if (q.search) {
-      where.push(`(name LIKE @search ESCAPE '\\' OR notes LIKE @search ESCAPE '\\' OR tags LIKE @search ESCAPE '\\')`);
-      params.search = `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    }
     if (q.sweepId !== undefined) {
       where.push('sweep_id = @sweepId');
       params.sweepId = q.sweepId;
+    }
+    if (q.archived !== undefined) {
+      where.push('archived = @archived');
+      params.archived = q.archived ? 1 : 0;
     }
     if (q.tag !== undefined) {
       where.push('EXISTS (SELECT 1 FROM json_each(runs.tags) WHERE json_each.value = @tag)');
@@ -158,6 +166,8 @@ export class RunsRepo {
       ORDER BY ${SORT_SQL[q.sort].replace(/(\w+)$/, `$1 ${q.order.toUpperCase()}`)}, id ${q.order.toUpperCase()}`;
     let rows = (this.db.prepare(sql).all(params) as RunRow[]).map((r) => toRecord(r, now));
     if (q.status?.length) rows = rows.filter((r) => q.status!.includes(r.status));
+    // The search language (rho=0.05, ρ>0.02, words) is the app's: one implementation for all doors.
+    if (q.search?.trim()) rows = filterRuns(rows, q.search);
     return rows.slice(0, q.limit);
   }
 
@@ -171,6 +181,7 @@ export class RunsRepo {
     if (p.name !== undefined) (sets.push('name = @name'), (params.name = p.name));
     if (p.notes !== undefined) (sets.push('notes = @notes'), (params.notes = p.notes));
     if (p.tags !== undefined) (sets.push('tags = @tags'), (params.tags = JSON.stringify(p.tags)));
+    if (p.archived !== undefined) (sets.push('archived = @archived'), (params.archived = p.archived ? 1 : 0));
     if (sets.length) this.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = @id`).run(params);
   }
 
@@ -203,8 +214,19 @@ export class RunsRepo {
     return out;
   }
 
-  delete(id: number): void {
+  /** Delete the row and remember its id and name (ids are never reused). */
+  delete(id: number, name: string, now = Date.now()): void {
+    this.db.prepare('INSERT OR REPLACE INTO deleted_runs (id, name, deleted_at) VALUES (?, ?, ?)').run(id, name, now);
     this.db.prepare('DELETE FROM runs WHERE id = ?').run(id);
+  }
+
+  deleted(id: number): { name: string; deletedAt: number } | null {
+    const r = this.db.prepare('SELECT name, deleted_at FROM deleted_runs WHERE id = ?').get(id) as { name: string; deleted_at: number } | undefined;
+    return r ? { name: r.name, deletedAt: r.deleted_at } : null;
+  }
+
+  maxId(): number {
+    return (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM runs').get() as { m: number }).m;
   }
 }
 
@@ -253,6 +275,8 @@ function toRecord(row: RunRow, now: number): RunRecord {
     failureReason: stale ? orphanReason(stale) : row.failure_reason,
     finalMetrics: row.final_metrics ? (JSON.parse(row.final_metrics) as Partial<FinalMetrics>) : null,
     paramCount: row.param_count,
+    archived: row.archived === 1,
+    phase: stale ? null : row.phase,
     backendReport: row.backend_report ? (JSON.parse(row.backend_report) as BackendReport) : null,
     pid: row.pid,
     ownerPid: row.owner_pid,

@@ -10,6 +10,8 @@ import { RunsRepo, orphanReason, toSummary, type NewRun, type RunRecord, type Ru
 import { SeriesRepo, type MetricPoint, type RawPoint, type Scope } from './series';
 import { ResultsRepo, type CheckpointInfo, type LogLine, type SweepRecord } from './results';
 import { ingestEvents, type StoredEvent } from './ingest';
+import { ProgressBook } from './run-progress';
+import { AnalysisJobsRepo } from './analysis-jobs';
 
 export interface OpenStoreOptions {
   /** Path of a better_sqlite3.node built for another runtime (Electron's ABI differs from Node's). */
@@ -17,8 +19,16 @@ export interface OpenStoreOptions {
 }
 
 export class RunNotFoundError extends Error {
-  constructor(id: number) {
-    super(`run ${id} does not exist (it may have been deleted); list runs to pick another id`);
+  /**
+   * Says what is true: the run was deleted (when and what it was called), or no run ever had
+   * this id. Without the facts (a caller that only has the id) it says no more than "not here".
+   */
+  constructor(id: number, facts?: { deleted: { name: string; deletedAt: number } | null; newestId: number }) {
+    const list = 'list runs to pick another id';
+    let why = `run ${id} is not in this database; ${list}`;
+    if (facts?.deleted) why = `run ${id} (“${facts.deleted.name}”) was deleted on ${new Date(facts.deleted.deletedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC; ${list}`;
+    else if (facts) why = `run ${id} does not exist: ${facts.newestId > 0 ? `run ids here go up to ${facts.newestId}` : 'this database has no runs yet'}; ${list}`;
+    super(why);
     this.name = 'RunNotFoundError';
   }
 }
@@ -28,6 +38,8 @@ export class Store {
   readonly runs: RunsRepo;
   readonly series: SeriesRepo;
   readonly results: ResultsRepo;
+  readonly jobs: AnalysisJobsRepo;
+  private readonly progress = new ProgressBook();
 
   constructor(readonly path: string, opts: OpenStoreOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -46,6 +58,7 @@ export class Store {
     this.runs = new RunsRepo(this.db);
     this.series = new SeriesRepo(this.db);
     this.results = new ResultsRepo(this.db);
+    this.jobs = new AnalysisJobsRepo(this.db);
   }
 
   schemaVersion(): number {
@@ -65,8 +78,13 @@ export class Store {
 
   requireRun(id: number): RunRecord {
     const r = this.runs.get(id);
-    if (!r) throw new RunNotFoundError(id);
+    if (!r) throw this.notFound(id);
     return r;
+  }
+
+  /** The error for a missing run, saying whether it was deleted or never existed. */
+  notFound(id: number): RunNotFoundError {
+    return new RunNotFoundError(id, { deleted: this.runs.deleted(id), newestId: this.runs.maxId() });
   }
 
   getRun(id: number): RunDetail | null {
@@ -93,17 +111,18 @@ export class Store {
     this.runs.setState(id, change);
   }
 
-  deleteRun(id: number): void {
-    this.db.transaction(() => {
+  /** Delete a run and what belongs to it alone; returns the paths of the report files it owned. */
+  deleteRun(id: number): string[] {
+    const run = this.requireRun(id);
+    return this.db.transaction(() => {
       this.series.deleteRun(id);
-      // Artifacts that belonged to this run alone go with it.
-      this.db
-        .prepare(
-          `DELETE FROM artifacts WHERE id IN (SELECT artifact_id FROM artifact_runs WHERE run_id = ?)
-           AND id NOT IN (SELECT artifact_id FROM artifact_runs WHERE run_id <> ?)`,
-        )
-        .run(id, id);
-      this.runs.delete(id);
+      // Artifacts that belonged to this run alone go with it (the caller removes their files).
+      const own = `SELECT id FROM artifacts WHERE id IN (SELECT artifact_id FROM artifact_runs WHERE run_id = @id)
+           AND id NOT IN (SELECT artifact_id FROM artifact_runs WHERE run_id <> @id)`;
+      const paths = (this.db.prepare(`SELECT path FROM artifacts WHERE id IN (${own})`).all({ id }) as { path: string }[]).map((r) => r.path);
+      this.db.prepare(`DELETE FROM artifacts WHERE id IN (${own})`).run({ id });
+      this.runs.delete(id, run.name);
+      return paths;
     })();
   }
 
@@ -125,7 +144,7 @@ export class Store {
 
   /** Apply a batch of trainer events in one transaction. */
   ingest(batch: readonly StoredEvent[]): void {
-    ingestEvents(this.db, { runs: this.runs, series: this.series, results: this.results }, batch);
+    ingestEvents(this.db, { runs: this.runs, series: this.series, results: this.results }, batch, this.progress);
   }
 
   /** Insert raw points in one transaction (benches, imports). */

@@ -70,7 +70,7 @@ export function heatmap(spec: HeatmapSpec): string {
   const xPos = (i: number) => box.left + (i + 0.5) * cw;
   const yPos = (j: number) => box.bottom - (j + 0.5) * ch;
   for (const i of [0, Math.floor(nx / 2), nx - 1]) {
-    out += `<text x="${px(xPos(i))}" y="${px(box.bottom + 13)}" text-anchor="middle" font-size="10" fill="#555">${esc(fmt(spec.xs[i]))}</text>`;
+    out += `<text x="${px(xPos(i))}" y="${px(box.bottom + 15)}" text-anchor="middle" font-size="10" fill="#555">${esc(fmt(spec.xs[i]))}</text>`;
   }
   for (const j of [0, Math.floor(ny / 2), ny - 1]) {
     out += `<text x="${px(box.left - 5)}" y="${px(yPos(j) + 3.5)}" text-anchor="end" font-size="10" fill="#555">${esc(fmt(spec.ys[j]))}</text>`;
@@ -80,7 +80,7 @@ export function heatmap(spec: HeatmapSpec): string {
   const cx = xPos(i0);
   const cy = yPos(j0);
   out += `<path d="M${px(cx - 5)} ${px(cy)}H${px(cx + 5)}M${px(cx)} ${px(cy - 5)}V${px(cy + 5)}" stroke="#fff" stroke-width="1.5"/>`;
-  out += `<text x="${px((box.left + box.right) / 2)}" y="${px(box.bottom + 28)}" text-anchor="middle" font-size="11" fill="#333">${esc(spec.xLabel)}</text>`;
+  out += `<text x="${px((box.left + box.right) / 2)}" y="${px(box.bottom + 30)}" text-anchor="middle" font-size="11" fill="#333">${esc(spec.xLabel)}</text>`;
   const my = (box.top + box.bottom) / 2;
   out += `<text x="12" y="${px(my)}" transform="rotate(-90 12 ${px(my)})" text-anchor="middle" font-size="11" fill="#333">${esc(spec.yLabel)}</text>`;
   return out + colorBar(box, cs, unit, ve, log) + '</svg>';

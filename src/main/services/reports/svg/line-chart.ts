@@ -75,13 +75,13 @@ function axes(box: Box, xs: Scale, ys: Scale, spec: LineChartSpec): string {
   for (const t of xs.ticks) {
     const x = xs.map(t);
     out += `<line x1="${px(x)}" y1="${px(box.top)}" x2="${px(x)}" y2="${px(box.bottom)}" stroke="#f0f0f0"/>`;
-    out += `<text x="${px(x)}" y="${px(box.bottom + 13)}" text-anchor="middle" font-size="10" fill="#555">${esc(xs.format(t))}</text>`;
+    out += `<text x="${px(x)}" y="${px(box.bottom + 15)}" text-anchor="middle" font-size="10" fill="#555">${esc(xs.format(t))}</text>`;
   }
   if (spec.zeroLine && !ys.log && ys.domain[0] < 0 && ys.domain[1] > 0) {
     out += `<line x1="${px(box.left)}" y1="${px(ys.map(0))}" x2="${px(box.right)}" y2="${px(ys.map(0))}" stroke="#888" stroke-dasharray="2 2"/>`;
   }
   out += `<rect x="${px(box.left)}" y="${px(box.top)}" width="${px(box.right - box.left)}" height="${px(box.bottom - box.top)}" fill="none" stroke="#999"/>`;
-  out += `<text x="${px((box.left + box.right) / 2)}" y="${px(box.bottom + 28)}" text-anchor="middle" font-size="11" fill="#333">${esc(spec.xLabel)}</text>`;
+  out += `<text x="${px((box.left + box.right) / 2)}" y="${px(box.bottom + 30)}" text-anchor="middle" font-size="11" fill="#333">${esc(spec.xLabel)}</text>`;
   const cy = (box.top + box.bottom) / 2;
   out += `<text x="12" y="${px(cy)}" transform="rotate(-90 12 ${px(cy)})" text-anchor="middle" font-size="11" fill="#333">${esc(spec.yLabel)}${ys.log ? ' (log)' : ''}</text>`;
   return out;
@@ -130,7 +130,8 @@ export function lineChart(input: LineChartSpec): string {
   if (ye && logY && spec.logDecades) ye[0] = Math.max(ye[0], ye[1] / 10 ** spec.logDecades);
   if (!xe || !ye) return out + emptyMessage(box, spec.emptyText ?? 'no data recorded') + '</svg>';
   const xs = linearScale(xe, [box.left, box.right], Math.max(3, Math.floor((box.right - box.left) / 60)));
-  const ys = logY ? logScale(ye, [box.bottom, box.top]) : linearScale(ye, [box.bottom, box.top], 5);
+  // About one y label per 28 px, so labels never collide however much room the legend took.
+  const ys = logY ? logScale(ye, [box.bottom, box.top]) : linearScale(ye, [box.bottom, box.top], Math.max(2, Math.min(6, Math.floor((box.bottom - box.top) / 28))));
   // Ids share one namespace across all inline SVGs of the HTML page, so each clip gets its own.
   const clip = `clip-${spec.id ?? 'c'}-${++clipCounter}`;
   out += `<defs><clipPath id="${clip}"><rect x="${px(box.left - 3)}" y="${px(box.top - 3)}" width="${px(box.right - box.left + 6)}" height="${px(box.bottom - box.top + 6)}"/></clipPath></defs>`;

@@ -1,10 +1,10 @@
-// Spectra of the engine's own models (buildModel + makeLossClosure, the path a run's analysis
-// takes) against a dense Hessian that shares no code with tfjs (issue 10, finding 7): the Lanczos
-// top-k and the Hutchinson trace must agree with the eigendecomposition of the full matrix.
+// Spectra of the engine's own models (buildModel + makeLossClosure, analysed with the HVP method the
+// engine picks, as a run's analysis is) against a dense Hessian that shares no code with tfjs
+// (issue 10, finding 7): the Lanczos top-k and the Hutchinson trace must agree with the
+// eigendecomposition of the full matrix.
 // - a ReLU MLP: float64 central differences of a hand-written gradient (hessian-fixtures.ts);
-// - a CNN: PyTorch autodiff in float64 (test/python/hessian_reference.py) on the engine's weights.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+// - a CNN: PyTorch float64 double backprop (helpers/torch_hvp.py), every eigenvalue, so the trace too.
+// (hessian-models.test.ts checks the exact HVPs of every model kind and a CNN's exact top-5.)
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend';
@@ -15,10 +15,8 @@ import { Rng } from '../../src/engine/rng';
 import type { EngineModel } from '../../src/engine/types';
 import { hessianSchema, modelSchema } from '../../src/shared/config';
 import { denseHessian64, type TinyProblem } from './hessian-fixtures';
-import { type NamedArray, runTorchReference, writeBundle } from './helpers/pytorch';
-import { makeTempDir } from './helpers/tmp';
+import { torchReference } from './helpers/torch-reference';
 
-const work = makeTempDir('hessian-engine-');
 const TOP_K = 4;
 
 beforeAll(async () => {
@@ -78,24 +76,22 @@ describe("spectra of the engine's models against an independent dense Hessian", 
     model.dispose();
   });
 
-  it('CNN (the HVP the engine picks for convs): top-4 and trace match PyTorch float64 autodiff', async () => {
+  it('CNN: top-4 and trace match PyTorch float64 double backprop', async () => {
     // 6×6×1 → conv 3×3×2 + ReLU + pool → 3×3×2 = 18 → dense 4 (ReLU) → 3 classes, 24 examples:
     // 3·3·1·2 + 2 + 18·4 + 4 + 4·3 + 3 = 111 parameters.
     const cfg = modelSchema.parse({ kind: 'cnn', filters: [2], dense: 4 });
     const model = await buildModel(cfg, [6, 6, 1], 3, 5);
     expect(model.paramCount).toBe(111);
     const { x, y } = batch(24, [6, 6, 1], 3, 6);
-    const dir = join(work, 'cnn');
-    mkdirSync(dir);
-    const arrays: Record<string, NamedArray> = { x: { data: x, shape: [24, 6, 6, 1] }, y: { data: y, shape: [24] } };
-    model.params.forEach((p, i) => (arrays[`param${i}`] = { data: p.dataSync() as Float32Array, shape: p.shape }));
-    writeBundle(dir, { model: cfg, inputShape: [6, 6, 1], numClasses: 3, paramCount: model.params.length }, arrays);
-    const ref = await runTorchReference<{ eigenvalues: number[]; trace: number; size: number }>('hessian_reference.py', [dir]);
-    expect(ref.size).toBe(111);
+    const xt = tf.tensor(x, [24, 6, 6, 1]);
+    const yt = tf.tensor1d(y, 'int32');
+    const ref = torchReference(cfg, model, xt, yt, [], { topK: model.paramCount });
+    tf.dispose([xt, yt]);
+    const eigen = ref.eigenvalues as number[];
+    expect(eigen).toHaveLength(111);
     const res = await engineSpectrum(model, x, y);
-    // Measured: 5e-6 of λ₁ with finite-difference HVPs (tfjs has no second derivative of a conv);
-    // ReLU and max-pool kinks inside the difference step would show up as far larger errors.
-    expectAgreement(res, ref.eigenvalues, ref.trace, 1e-3);
+    // Measured: 4e-8 of λ₁ (exact HVPs; 5e-6 when convs still took finite differences).
+    expectAgreement(res, eigen, eigen.reduce((a, b) => a + b, 0), 1e-4);
     model.dispose();
   });
 });

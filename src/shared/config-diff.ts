@@ -1,6 +1,6 @@
 // Flatten run configs into dotted fields and find which ones differ between runs: the config
 // table of a comparison report shows every field and highlights the differing ones.
-import type { RunConfig } from '../../../shared/config';
+import type { RunConfig } from './config';
 
 export interface ConfigRow {
   field: string;
@@ -19,13 +19,22 @@ function display(v: unknown): string {
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Union of the configs' object structure, keys in first-seen order (schema order). */
-function mergedShape(values: unknown[]): unknown {
+function mergedShape(values: readonly unknown[]): unknown {
   const objs = values.filter(isObject);
   if (!objs.length) return values.find((v) => v !== null && v !== undefined) ?? null;
   const keys: string[] = [];
   for (const o of objs) for (const k of Object.keys(o)) if (!keys.includes(k)) keys.push(k);
   return Object.fromEntries(keys.map((k) => [k, mergedShape(objs.map((o) => o[k]))]));
 }
+
+/** What a null leaf means, where the schema gives null a meaning. */
+const NULL_MEANS: Record<string, string> = {
+  'sam.m': 'whole batch',
+  'data.limit': 'all',
+  'data.testLimit': 'all',
+  'hessian.everyEpochs': 'end only',
+  'optimizer.gradClip': 'off',
+};
 
 /** Value at a dotted path; a null section on the way (sam: null) reads as "off". */
 function lookup(config: unknown, path: string[]): string {
@@ -35,7 +44,7 @@ function lookup(config: unknown, path: string[]): string {
     if (!isObject(v) || !(k in v)) return '—';
     v = v[k];
   }
-  return display(v);
+  return v === null ? (NULL_MEANS[path.join('.')] ?? 'none') : display(v);
 }
 
 function leafPaths(shape: unknown, prefix: string[] = []): string[][] {
@@ -43,7 +52,7 @@ function leafPaths(shape: unknown, prefix: string[] = []): string[][] {
   return Object.entries(shape).flatMap(([k, v]) => leafPaths(v, [...prefix, k]));
 }
 
-export function configRows(configs: RunConfig[]): ConfigRow[] {
+export function configRows(configs: readonly RunConfig[]): ConfigRow[] {
   // Walk the merged shape so a section one run has and another lacks (sam) stays in place,
   // with "off" in the run without it, instead of its fields trailing at the end of the table.
   return leafPaths(mergedShape(configs)).map((path) => {
