@@ -10,6 +10,8 @@ import {
   type RunConfig,
   type RunConfigInput,
 } from './config';
+import { studySchema, studySpecIssues } from './studies/schema';
+import type { PhaseName } from './studies/phases';
 
 export const sweepSpecSchema = z.strictObject({
   name: z.string().min(1, 'sweep name must not be empty').max(200),
@@ -25,6 +27,10 @@ export const sweepSpecSchema = z.strictObject({
   seeds: z.array(z.number().int().min(0)).min(1, 'pick at least one seed').default([0]),
   /** Add one SGD (no-SAM) run per lr × seed. Practitioners compare against it, so on by default. */
   baseline: z.boolean().default(true),
+  /** One of the SAM paper's studies (src/shared/studies/), run as phases of this sweep; null = a plain grid. */
+  study: studySchema.nullable().default(null),
+}).superRefine((spec, ctx) => {
+  for (const issue of studySpecIssues(spec)) ctx.addIssue({ code: 'custom', ...issue });
 });
 export type SweepSpec = z.output<typeof sweepSpecSchema>;
 export type SweepSpecInput = z.input<typeof sweepSpecSchema>;
@@ -33,6 +39,8 @@ export interface SweepRunPlan {
   name: string;
   config: RunConfig;
   baseline: boolean;
+  /** The study phase the run belongs to (absent in a plain grid). */
+  phase?: PhaseName;
 }
 
 /** The runs a sweep creates, baselines first. Every config is validated (m must divide the batch). */
