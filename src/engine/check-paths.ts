@@ -25,5 +25,8 @@ export function checkConfigPaths(config: RunConfig): FieldError[] {
     const k = kindOf(model.path);
     if (k !== 'file') errors.push({ field: 'model.path', message: `model.path: "${model.path}" ${k === null ? 'does not exist' : 'is a folder'}; give the model.json of a TensorFlow.js Layers model` });
   }
+  if (config.init?.checkpoint && kindOf(config.init.checkpoint) !== 'file') {
+    errors.push({ field: 'init.checkpoint', message: `init.checkpoint: "${config.init.checkpoint}" does not exist; fine-tune from an existing run's checkpoint (its source run may have been deleted)` });
+  }
   return errors;
 }

@@ -58,6 +58,14 @@ function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
 
+/** Why `samples` examples do not split into chunks of every m (null when they do); `field` names the setting. */
+export function sampleSplitProblem(field: string, samples: number, chunks: readonly number[]): string | null {
+  const bad = chunks.filter((m) => samples % m !== 0);
+  if (!bad.length) return null;
+  const lcm = chunks.reduce((a, b) => (a * b) / gcd(a, b), 1);
+  return `${field} = ${samples} is not a multiple of m = ${bad.join(', ')}; every chunk needs m examples: choose a multiple of ${lcm}, e.g. ${Math.max(lcm, Math.round(samples / lcm) * lcm)}`;
+}
+
 /** Field errors of the study blocks that only the whole config can tell. */
 export function studyConfigIssues(c: {
   batchSize: number;
@@ -83,16 +91,8 @@ export function studyConfigIssues(c: {
   }
   const ms = c.mSharpness;
   if (ms) {
-    const chunks = mSharpnessChunks(ms, c.batchSize);
-    const bad = chunks.filter((m) => ms.samples % m !== 0);
-    if (bad.length) {
-      const lcm = chunks.reduce((a, b) => (a * b) / gcd(a, b), 1);
-      const suggestion = Math.max(lcm, Math.round(ms.samples / lcm) * lcm);
-      out.push({
-        path: ['mSharpness', 'samples'],
-        message: `mSharpness.samples = ${ms.samples} is not a multiple of m = ${bad.join(', ')}; every chunk needs m examples: choose a multiple of ${lcm}, e.g. ${suggestion}`,
-      });
-    }
+    const split = sampleSplitProblem('mSharpness.samples', ms.samples, mSharpnessChunks(ms, c.batchSize));
+    if (split) out.push({ path: ['mSharpness', 'samples'], message: split });
     if (c.data.limit !== null && ms.samples > c.data.limit) {
       out.push({ path: ['mSharpness', 'samples'], message: `mSharpness.samples = ${ms.samples} is more than the ${c.data.limit} training examples data.limit keeps; lower it` });
     }

@@ -176,7 +176,7 @@ describe('the m-sharpness study', () => {
   it('needs two m values and a sample that splits into every m, naming the study field', () => {
     expect(sweepSpecSchema.safeParse({ ...spec, m: [4] }).error!.issues[0]).toMatchObject({ path: ['m'] });
     const bad = sweepSpecSchema.safeParse({ ...spec, study: { kind: 'm-sharpness', samples: 100 } });
-    expect(bad.error!.issues[0]).toMatchObject({ path: ['study', 'samples'], message: expect.stringContaining('is not a multiple of m = 32: choose a multiple of 32, e.g. 96') });
+    expect(bad.error!.issues[0]).toMatchObject({ path: ['study', 'samples'], message: expect.stringContaining('is not a multiple of m = 32; every chunk needs m examples: choose a multiple of 32, e.g. 96') });
   });
 
   it('correlates the gap with each m-sharpness (τ per m) and reads how test accuracy reacts to ρ per training m', () => {

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { EngineModel } from '../types';
 import { Rng } from '../rng';
 import { dropoutModel } from './dropout-model';
-import { VariableStore } from './init';
+import { HEAD_LAYER, VariableStore } from './init';
 import { type Activation, dense } from './layers';
 
 export interface MlpConfig {
@@ -18,7 +18,7 @@ export function buildMlp(cfg: MlpConfig, inputShape: number[], numClasses: numbe
   const inDim = inputShape.reduce((a, b) => a * b, 1);
   const widths = [inDim, ...cfg.hidden];
   const hidden = cfg.hidden.map((w, i) => dense(vs, `dense${i}`, widths[i], w, cfg.activation, rng));
-  const head = dense(vs, 'logits', widths[widths.length - 1], numClasses, 'linear', rng);
+  const head = dense(vs, HEAD_LAYER, widths[widths.length - 1], numClasses, 'linear', rng);
   return dropoutModel({ kind: 'mlp', vs, inputShape, numClasses, rate: cfg.dropout, rng }, (x, drop) => {
     let h = (x.rank === 2 ? x : tf.reshape(x, [-1, inDim])) as tf.Tensor2D;
     for (const layer of hidden) h = drop(layer(h));

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EngineModel } from '../types';
 import { Rng } from '../rng';
-import { VariableStore } from './init';
+import { HEAD_LAYER, VariableStore } from './init';
 import { type ForwardOpts, batchNorm, conv, dense } from './layers';
 import { asImages, imageShape } from './shape';
 
@@ -74,11 +74,12 @@ function buildResidual(layout: Layout, inputShape: number[], numClasses: number,
     }
   });
   const finalBn = layout.preActivation ? batchNorm(ctx.vs, 'final/bn', c) : null;
-  const head = dense(ctx.vs, 'logits', c, numClasses, 'linear', ctx.rng);
+  const head = dense(ctx.vs, HEAD_LAYER, c, numClasses, 'linear', ctx.rng);
   return {
     kind: layout.kind,
     params: ctx.vs.params,
     normalization: ctx.vs.normalization,
+    head: ctx.vs.head,
     state: ctx.vs.state,
     paramCount: ctx.vs.paramCount,
     inputShape,

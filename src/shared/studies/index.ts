@@ -12,6 +12,7 @@ export { kendallTau, type KendallResult } from './kendall';
 export { analyseMSharpness, type MSharpnessAnalysis, type MCorrelation, type RhoReaction, type SharpnessPoint } from './m-sharpness';
 export * from './phases';
 export * from './schema';
+export { differenceSentence, readStudy, type PretrainedRow, type StudyReading } from './reading';
 export { chooseCandidate, finalComparison, tuningCandidates, validationCurves, type ComparisonRow, type FinalComparison, type ValidationCurve } from './tuning';
 
 const noRuns: PlanContext = { run: () => null };

@@ -8,6 +8,8 @@ import type { FinalMetrics } from '../events';
 import type { Summary } from '../stats';
 import type { SweepRunPlan } from '../sweep';
 
+export type { StudyKind } from './schema';
+
 export const PHASE_NAMES = ['grid', 'final', 'pretrain', 'fine-tune'] as const;
 export type PhaseName = (typeof PHASE_NAMES)[number];
 

@@ -2,6 +2,7 @@
 // ICLR 2021). A plain sweep has none. Each kind's fields have defaults, so `{ kind: 'tuning' }`
 // alone is the paper's protocol.
 import { z } from 'zod';
+import { sampleSplitProblem } from '../config-studies';
 
 const seedList = z.array(z.number().int('seeds are whole numbers').min(0, 'seeds must be ≥ 0'));
 const classList = (field: string) =>
@@ -103,10 +104,6 @@ interface SpecShape {
   study: StudySpec | null;
 }
 
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
-}
-
 /** Field errors of a study that only the whole sweep spec can tell (paths from the spec's root). */
 export function studySpecIssues(spec: SpecShape): { path: (string | number)[]; message: string }[] {
   const s = spec.study;
@@ -119,11 +116,8 @@ export function studySpecIssues(spec: SpecShape): { path: (string | number)[]; m
   if (s.kind === 'm-sharpness') {
     const chunks = [...new Set(spec.m.map((m) => m ?? spec.base.batchSize))];
     if (chunks.length < 2) out.push({ path: ['m'], message: 'the m-sharpness study compares m values: give at least two (e.g. 4, 16, 64, whole)' });
-    const bad = chunks.filter((m) => s.samples % m !== 0);
-    if (bad.length) {
-      const lcm = chunks.reduce((a, b) => (a * b) / gcd(a, b), 1);
-      out.push({ path: ['study', 'samples'], message: `study.samples = ${s.samples} is not a multiple of m = ${bad.join(', ')}: choose a multiple of ${lcm}, e.g. ${Math.max(lcm, Math.round(s.samples / lcm) * lcm)}` });
-    }
+    const split = sampleSplitProblem('study.samples', s.samples, chunks);
+    if (split) out.push({ path: ['study', 'samples'], message: split });
     if (spec.base.data.limit !== null && s.samples > spec.base.data.limit) {
       out.push({ path: ['study', 'samples'], message: `study.samples = ${s.samples} is more than the ${spec.base.data.limit} training examples data.limit keeps; lower it` });
     }

@@ -178,13 +178,16 @@ export interface FinalComparison {
   difference: Difference | null;
 }
 
-/** The final phase read on the test set: each seed group's means with 95 % CIs, and SAM − baseline. */
-export function finalComparison(finalRuns: readonly StudyRun[]): FinalComparison {
+/** The tuning protocol's row labels: the SAM settings, or the baseline with its (doubled) epochs. */
+const tuningLabel = (c: RunConfig) => (c.sam ? methodLabel(c) : `${methodLabel(c)} baseline (${c.epochs} epochs)`);
+
+/** A phase read on the test set: each seed group's means with 95 % CIs, and SAM − baseline. */
+export function finalComparison(finalRuns: readonly StudyRun[], label: (c: RunConfig) => string = tuningLabel): FinalComparison {
   const byId = new Map(finalRuns.map((r) => [r.id, r]));
   const rows = seedGroups(finalRuns).map((g) => {
     const rs = g.ids.map((id) => byId.get(id)!);
     return {
-      label: g.config.sam ? methodLabel(g.config) : `${methodLabel(g.config)} baseline (${g.config.epochs} epochs)`,
+      label: label(g.config),
       runIds: g.ids,
       baseline: g.config.sam === null,
       testAccuracy: summarize(rs.map((r) => metricOf(r, 'testAccuracy'))),

@@ -177,6 +177,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX analysis_jobs_run ON analysis_jobs(run_id);
     `,
   },
+  {
+    version: 4,
+    name: 'sweep phases',
+    // A study sweep's phases (which runs each created) and the decision taken between them
+    // (the ρ the tuning protocol chose, and why), as JSON; NULL for a plain grid.
+    sql: `ALTER TABLE sweeps ADD COLUMN state TEXT;`,
+  },
 ];
 
 /** Apply every migration newer than the database's version. Returns the versions applied. */
