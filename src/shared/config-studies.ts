@@ -58,11 +58,16 @@ function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
 
+/** The smallest sample size every chunk size divides. */
+export function lcmOf(chunks: readonly number[]): number {
+  return chunks.reduce((a, b) => (a * b) / gcd(a, b), 1);
+}
+
 /** Why `samples` examples do not split into chunks of every m (null when they do); `field` names the setting. */
 export function sampleSplitProblem(field: string, samples: number, chunks: readonly number[]): string | null {
   const bad = chunks.filter((m) => samples % m !== 0);
   if (!bad.length) return null;
-  const lcm = chunks.reduce((a, b) => (a * b) / gcd(a, b), 1);
+  const lcm = lcmOf(chunks);
   return `${field} = ${samples} is not a multiple of m = ${bad.join(', ')}; every chunk needs m examples: choose a multiple of ${lcm}, e.g. ${Math.max(lcm, Math.round(samples / lcm) * lcm)}`;
 }
 

@@ -194,6 +194,11 @@ describe('the m-sharpness study', () => {
     ]);
     expect(a.sentences[1]).toBe('The smallest m correlates best, as the paper reports (Fig. 3).');
   });
+
+  it('does not name a winner when two m values correlate equally', () => {
+    const runs = planFirstPhase(spec).plans.map((p, i) => done(i + 1, p.config, { 'mSharpness@4': i, 'mSharpness@32': 2 * i, evalTrainAccuracy: 0.9, testAccuracy: 0.9 - 0.01 * i }));
+    expect(analyseMSharpness(runs).sentences[1]).toBe('m = 4 and m = 32 (whole batch) correlate equally well (τ = 1.00): this run does not separate the m values.');
+  });
 });
 
 describe('the fine-tuning study', () => {

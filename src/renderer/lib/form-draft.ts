@@ -41,6 +41,9 @@ export interface FormDraft {
     depth: NumIn;
     widen: NumIn;
     path: string;
+    /** An imported Layers model's batch norm and dropout layers. */
+    batchNorm: 'train' | 'frozen';
+    dropoutLayers: 'keep' | 'off';
   };
   optimizer: {
     kind: 'sgd' | 'adam' | 'adamw';
@@ -82,7 +85,7 @@ export function draftToInput(d: FormDraft): RunConfigInput {
           ? { kind: m.kind, width: num(m.width) }
           : m.kind === 'wrn'
             ? { kind: 'wrn' as const, depth: num(m.depth), widen: num(m.widen) }
-            : { kind: 'layers' as const, path: m.path.trim() };
+            : { kind: 'layers' as const, path: m.path.trim(), batchNorm: m.batchNorm, dropout: m.dropoutLayers };
   const labelColumn = d.data.labelColumn.trim();
   return {
     name: str(d.name),
@@ -185,6 +188,8 @@ export function configToDraft(c: RunConfig): FormDraft {
       depth: m.kind === 'wrn' ? m.depth : 16,
       widen: m.kind === 'wrn' ? m.widen : 4,
       path: m.kind === 'layers' ? m.path : '',
+      batchNorm: m.kind === 'layers' ? m.batchNorm : 'train',
+      dropoutLayers: m.kind === 'layers' ? m.dropout : 'keep',
     },
     optimizer: {
       kind: c.optimizer.kind,

@@ -10,11 +10,7 @@ import type { FineTuneDecision, NextStep, PhasePlan, PlanContext, StudyRun, Swee
 import { phaseRuns } from './phases';
 import type { FineTuningStudy } from './schema';
 
-/** "0–4" for consecutive classes, else "0, 2, 7". */
-export function classesLabel(classes: readonly number[]): string {
-  const consecutive = classes.every((c, i) => i === 0 || c === classes[i - 1] + 1);
-  return consecutive && classes.length > 2 ? `${classes[0]}–${classes[classes.length - 1]}` : classes.join(', ');
-}
+import { classesText } from '../run-name';
 
 export class StudyPlanError extends Error {
   constructor(
@@ -29,7 +25,7 @@ export class StudyPlanError extends Error {
 export function fineTuningFirst(spec: SweepSpec, study: FineTuningStudy, ctx: PlanContext): PhasePlan {
   const src = study.source;
   if (src.kind === 'pretrain') {
-    const label = `${spec.name} · pre-train on classes ${classesLabel(src.classes)}`;
+    const label = `${spec.name} · pre-train on classes ${classesText(src.classes)}`;
     const input: RunConfigInput = { ...spec.base, name: label, seed: spec.seeds[0], sam: null, epochs: src.epochs ?? spec.base.epochs, data: { ...spec.base.data, classes: src.classes } };
     return { phase: 'pretrain', plans: [{ name: label, baseline: false, phase: 'pretrain', config: parseRunConfig(input) }] };
   }
@@ -57,7 +53,7 @@ export function fineTuningNext(spec: SweepSpec, study: FineTuningStudy, state: S
 
 function fineTunePhase(spec: SweepSpec, study: FineTuningStudy, model: RunConfig['model'], sourceRunId: number | null, checkpoint: string | null, from: string): PhasePlan {
   const base: RunConfig = { ...spec.base, model, data: { ...spec.base.data, classes: study.classes }, init: { checkpoint, sourceRunId, head: study.head } };
-  const classes = study.classes ? ` on classes ${classesLabel(study.classes)}` : '';
+  const classes = study.classes ? ` on classes ${classesText(study.classes)}` : '';
   const plans = expandSweep({ ...spec, name: `${spec.name} · fine-tune${classes}`, base, study: null });
   const decision: FineTuneDecision = {
     kind: 'fine-tuning',

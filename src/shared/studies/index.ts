@@ -7,11 +7,12 @@ import { mSharpnessGrid } from './m-sharpness';
 import { type NextStep, type PhasePlan, type PlanContext, type StudyRun, type SweepState, phaseWait } from './phases';
 import { finalSeeds, tuningFinal, tuningGrid } from './tuning';
 
-export { StudyPlanError, classesLabel } from './fine-tuning';
+export { StudyPlanError } from './fine-tuning';
 export { kendallTau, type KendallResult } from './kendall';
 export { analyseMSharpness, type MSharpnessAnalysis, type MCorrelation, type RhoReaction, type SharpnessPoint } from './m-sharpness';
 export * from './phases';
 export * from './schema';
+export { samplesFor, studyPreset, studySweep, type StudyPreset } from './presets';
 export { differenceSentence, readStudy, type PretrainedRow, type StudyReading } from './reading';
 export { chooseCandidate, finalComparison, tuningCandidates, validationCurves, type ComparisonRow, type FinalComparison, type ValidationCurve } from './tuning';
 

@@ -101,13 +101,15 @@ function reading(correlations: MCorrelation[], reactions: RhoReaction[]): string
   const scored = correlations.filter((c) => c.kendall !== null);
   if (!scored.length) return ['No run has finished with its m-sharpness measured yet.'];
   out.push(`Kendall τ between m-sharpness and the generalisation gap: ${scored.map((c) => `${mName(c)}: ${c.kendall!.tau.toFixed(2)}`).join('; ')} (n = ${scored[0].kendall!.n} runs).`);
-  const best = scored.reduce((a, c) => (c.kendall!.tau > a.kendall!.tau ? c : a));
-  const smallest = scored[0];
+  const top = Math.max(...scored.map((c) => c.kendall!.tau));
+  const best = scored.filter((c) => Math.abs(c.kendall!.tau - top) < 1e-9);
   if (scored.length > 1) {
     out.push(
-      best === smallest
-        ? `The smallest m correlates best, as the paper reports (Fig. 3).`
-        : `Here ${mName(best)} correlates best, not the smallest m: this run does not reproduce the paper's ordering.`,
+      best.length > 1
+        ? `${best.map(mName).join(' and ')} correlate equally well (τ = ${top.toFixed(2)}): this run does not separate the m values.`
+        : best[0] === scored[0]
+          ? `The smallest m correlates best, as the paper reports (Fig. 3).`
+          : `Here ${mName(best[0])} correlates best, not the smallest m: this run does not reproduce the paper's ordering.`,
     );
   }
   const significant = scored.filter((c) => c.kendall!.p !== null && c.kendall!.p < 0.05);

@@ -1,8 +1,7 @@
 // What a study sweep shows, read from its spec, its phase record and its runs: the same object
 // feeds the sweep's page in the app and the study section of reports, so both say the same.
-import { methodLabel } from '../run-name';
+import { classesText, methodLabel } from '../run-name';
 import type { SweepSpec } from '../sweep';
-import { classesLabel } from './fine-tuning';
 import { analyseMSharpness, type MSharpnessAnalysis } from './m-sharpness';
 import { phaseRuns, type StudyRun, type SweepState, type TuningDecision } from './phases';
 import { finalComparison, validationCurves, type FinalComparison, type ValidationCurve } from './tuning';
@@ -65,9 +64,9 @@ export function readStudy(spec: SweepSpec, state: SweepState | null, runs: reado
   const tuned = phaseRuns(state, 'fine-tune', runs);
   const classes = study.source.kind === 'pretrain' ? study.source.classes : null;
   const pretrained: PretrainedRow | null = pre
-    ? { runId: pre.id, label: `pre-trained${classes ? ` on classes ${classesLabel(classes)}` : ''} (${methodLabel(pre.config)})`, testAccuracy: pre.status === 'done' ? (pre.finalMetrics?.testAccuracy ?? null) : null }
+    ? { runId: pre.id, label: `pre-trained${classes ? ` on classes ${classesText(classes)}` : ''} (${methodLabel(pre.config)})`, testAccuracy: pre.status === 'done' ? (pre.finalMetrics?.testAccuracy ?? null) : null }
     : null;
-  const on = study.classes ? ` on classes ${classesLabel(study.classes)}` : '';
+  const on = study.classes ? ` on classes ${classesText(study.classes)}` : '';
   const comparison = tuned.length ? finalComparison(tuned, (c) => `${methodLabel(c)} fine-tune${on}`) : null;
   const sentences = state.decision?.kind === 'fine-tuning' ? [...state.decision.sentences] : ['Fine-tuning starts when pre-training has finished.'];
   if (pretrained?.testAccuracy != null) sentences.push(`The pre-trained model reached ${(pretrained.testAccuracy * 100).toFixed(2)} % on its own classes' test set (a different task from the fine-tuning classes).`);
