@@ -234,6 +234,20 @@ describe('the fine-tuning study', () => {
   });
 });
 
+describe('the fine-tuning study from an imported Layers model', () => {
+  it('fine-tunes the form’s Layers model from its own weights with a new head, and needs a Layers model', () => {
+    const layers = { ...base, model: { kind: 'layers' as const, path: '/m/model.json', batchNorm: 'frozen' as const } };
+    const first = planFirstPhase({ name: 'ft', base: layers, rho: [0.05], study: { kind: 'fine-tuning', source: { kind: 'layers' } } });
+    expect(first.phase).toBe('fine-tune');
+    expect(first.plans.map((p) => [p.config.model, p.config.init])).toEqual([
+      [{ kind: 'layers', path: '/m/model.json', batchNorm: 'frozen', dropout: 'keep' }, { checkpoint: null, sourceRunId: null, head: 'new' }],
+      [{ kind: 'layers', path: '/m/model.json', batchNorm: 'frozen', dropout: 'keep' }, { checkpoint: null, sourceRunId: null, head: 'new' }],
+    ]);
+    const mlp = sweepSpecSchema.safeParse({ name: 'ft', base, rho: [0.05], study: { kind: 'fine-tuning', source: { kind: 'layers' } } });
+    expect(mlp.error!.issues[0]).toMatchObject({ path: ['study', 'source', 'kind'], message: expect.stringContaining('its model.kind is "mlp"') });
+  });
+});
+
 describe('run-config fields of the studies', () => {
   it('defaults every new field so stored configs validate unchanged', () => {
     const c = parseRunConfig(base);

@@ -8,6 +8,7 @@ import { ApiValidationError } from '../../shared/api';
 import { issuesToFieldErrors } from '../../shared/unknown-keys';
 import { sweepSpecSchema, type SweepRunPlan, type SweepSpec } from '../../shared/sweep';
 import {
+  SETTLED,
   STUDY_LABELS,
   StudyPlanError,
   emptyState,
@@ -114,8 +115,9 @@ export class SweepPhases {
   private summary(s: { id: number; name: string; createdAt: number; spec: unknown; state: SweepState | null }, runCount: number, runs: RunSummary[] | null): SweepSummary {
     const study = (s.spec as { study?: { kind?: keyof typeof STUDY_LABELS } | null }).study?.kind ?? null;
     const all = runs ?? this.o.store.listRuns({ sweepId: s.id, limit: 10000 });
-    const complete = s.state ? s.state.complete : all.every((r) => ['done', 'failed', 'cancelled'].includes(r.status));
-    const status = s.state?.error ?? (complete ? 'done' : s.state ? (phaseWait(s.state, all) ?? 'starting the next phase') : `${all.filter((r) => r.status !== 'done').length} of ${all.length} runs still to finish`);
+    const open = all.filter((r) => !SETTLED.includes(r.status));
+    const complete = s.state ? s.state.complete : open.length === 0;
+    const status = s.state?.error ?? (complete ? 'done' : s.state ? (phaseWait(s.state, all) ?? 'starting the next phase') : `${open.length} of ${all.length} runs still to finish`);
     return { id: s.id, name: s.name, createdAt: s.createdAt, study, runCount, status, complete };
   }
 

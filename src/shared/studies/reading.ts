@@ -57,7 +57,7 @@ export function readStudy(spec: SweepSpec, state: SweepState | null, runs: reado
     return { kind: 'tuning', selectBy: study.selectBy, validationSplit: study.validationSplit, decision, curves: validationCurves(grid, study.selectBy), comparison, sentences };
   }
   if (study.kind === 'm-sharpness') {
-    const analysis = analyseMSharpness(runs);
+    const analysis = analyseMSharpness(phaseRuns(state, 'grid', runs));
     return { kind: 'm-sharpness', analysis, sentences: analysis.sentences };
   }
   const pre = phaseRuns(state, 'pretrain', runs)[0] ?? null;
