@@ -1,6 +1,7 @@
 // Human output of `sam-studio train` (without --json): a live line on stderr while training and
 // a summary at the end. On a terminal the step line rewrites itself; piped, only epoch lines.
 import type { TrainerEvent } from '../shared/events';
+import { finiteDifferenceWarning, hvpMethodLabel } from '../shared/hvp-method';
 
 export interface ProgressWriter {
   write(s: string): void;
@@ -29,6 +30,7 @@ export function createProgressPrinter(out: ProgressWriter, totalEpochs: number):
           `training on ${e.backend.name} · ${e.paramCount.toLocaleString('en-US')} parameters · ${e.trainExamples} train / ${e.testExamples} test examples · ${e.stepsPerEpoch} steps per epoch` +
             (e.resumedFromStep !== null ? ` · resumed at step ${e.resumedFromStep}` : ''),
         );
+        if (typeof e.backend.details.selfCheck === 'string') line(`  (${e.backend.name} self-check against cpu: ${e.backend.details.selfCheck})`);
         for (const s of e.backend.skipped) line(`  (skipped ${s.name}: ${s.reason})`);
         break;
       case 'metrics': {
@@ -53,9 +55,12 @@ export function createProgressPrinter(out: ProgressWriter, totalEpochs: number):
         if (e.phase !== 'download' && e.done !== e.total) break;
         line(`${e.phase}: ${e.done}/${e.total}${e.message ? ` ${e.message}` : ''}`);
         break;
-      case 'spectrum':
-        line(`Hessian at epoch ${e.epoch}: λ = [${e.topEigenvalues.map((x) => x.toPrecision(4)).join(', ')}]` + (e.lambdaMaxOverLambda5 !== null ? `  λmax/λ5 ${e.lambdaMaxOverLambda5.toFixed(2)}` : '') + (e.trace !== null ? `  trace ${e.trace.toPrecision(4)}` : ''));
+      case 'spectrum': {
+        line(`Hessian at epoch ${e.epoch}: λ = [${e.topEigenvalues.map((x) => x.toPrecision(4)).join(', ')}]` + (e.lambdaMaxOverLambda5 !== null ? `  λmax/λ5 ${e.lambdaMaxOverLambda5.toFixed(2)}` : '') + (e.trace !== null ? `  trace ${e.trace.toPrecision(4)}` : '') + `  (${hvpMethodLabel(e)})`);
+        const warning = finiteDifferenceWarning(e);
+        if (warning) line(`warning: ${warning}`);
         break;
+      }
       case 'checkpoint':
         line(`checkpoint: ${e.path}`);
         break;

@@ -5,10 +5,37 @@ import type { BackendName, RunConfig } from './config';
 export interface BackendReport {
   /** The backend training actually ran on. */
   name: BackendName;
-  /** Each better backend that was skipped, and why (missing package, no CUDA, no adapter…). */
+  /**
+   * Each other backend that was not used, and why: missing package, no CUDA, no adapter, a
+   * self-check that disagreed with cpu, or (under `auto`) slower here than the one chosen.
+   */
   skipped: { name: BackendName; reason: string }[];
   /** Extra facts worth showing: SIMD, threads, device name, CUDA version. */
   details: Record<string, string | number | boolean>;
+  /** The ladder as tried: every rung's self-check and timing (absent in runs stored before it existed). */
+  checks?: BackendCheck[];
+}
+
+/** One rung of the ladder as the engine tried it before training. */
+export interface BackendCheck {
+  name: BackendName;
+  /**
+   * chosen: training ran on it; passed: agrees with cpu but is slower here; slower: not brought up
+   * this time, its remembered timing is slower than the chosen one's; refused: its self-check
+   * failed or disagreed with cpu; unavailable: it could not start here; reference: cpu, which the
+   * others are checked against.
+   */
+  status: 'chosen' | 'passed' | 'slower' | 'refused' | 'unavailable' | 'reference';
+  /** Why (refused, unavailable, slower) or what it is (device, threads). */
+  reason: string;
+  /** Wall time of its self-check (ms); null when none ran. */
+  checkMs: number | null;
+  /** Largest relative difference from cpu in the self-check; null when none ran. */
+  maxRelError: number | null;
+  /** Median time of the timing workload (one SAM step) in ms; null when not timed. */
+  stepMs: number | null;
+  /** A software rasteriser behind WebGPU (SwiftShader): correct, but slower than wasm. */
+  software?: boolean;
 }
 
 /** Metric names used across engine, store, UI and reports. Step and epoch series share names. */
@@ -64,7 +91,12 @@ export interface SpectrumResult {
   trace: number | null;
   traceStdErr: number | null;
   density: { grid: number[]; values: number[] } | null;
+  /** How the Hessian-vector products were computed: exact double backprop or central finite differences. */
   hvp: 'exact' | 'finite-difference';
+  /** Relative finite-difference step (weights moved by fdStep·‖w‖); set when hvp is 'finite-difference'. */
+  fdStep?: number;
+  /** Why this method: the exact-vs-finite-difference check's outcome, or that it was requested. Absent in older spectra. */
+  hvpReason?: string;
   hessianBatchSize: number;
   iterations: number;
   elapsedMs: number;

@@ -7,7 +7,7 @@ import type { TrainerEvent } from '../../src/shared/events';
 const started: TrainerEvent = {
   event: 'started',
   runId: null,
-  backend: { name: 'wasm', skipped: [{ name: 'webgpu', reason: 'no adapter' }], details: {} },
+  backend: { name: 'wasm', skipped: [{ name: 'webgpu', reason: 'no adapter' }], details: { selfCheck: 'passed (max relative error 4.1e-7, 51 ms)' } },
   paramCount: 12730,
   trainExamples: 1000,
   testExamples: 500,
@@ -29,6 +29,7 @@ describe('train progress printer', () => {
     const out = capture(true, [started, step(5), step(10), step(15)]);
     expect(out).toContain('training on wasm · 12,730 parameters · 1000 train / 500 test examples · 10 steps per epoch');
     expect(out).toContain('(skipped webgpu: no adapter)');
+    expect(out).toContain('(wasm self-check against cpu: passed (max relative error 4.1e-7, 51 ms))');
     expect(out).toContain('\r\x1b[2Kepoch 1/2  step 5/10  loss 0.5000  acc 80.0%  sharp 0.0100  1234 ex/s');
     expect(out).toContain('epoch 1/2  step 10/10');
     expect(out).toContain('epoch 2/2  step 5/10');
@@ -44,5 +45,19 @@ describe('train progress printer', () => {
     );
     expect(summarize({ event: 'failed', runId: null, reason: 'loss became NaN at step 6', step: 6 })).toBe('failed: loss became NaN at step 6');
     expect(summarize({ event: 'stopped', runId: 4, step: 28, checkpoint: '/x/c.ckpt' }, 'sam-studio resume --run 4')).toBe('stopped at step 28 with a checkpoint: /x/c.ckpt\ncontinue with: sam-studio resume --run 4');
+  });
+
+  it('names how each Hessian spectrum was computed and warns under a finite-difference one', () => {
+    const spectrum = (hvp: 'exact' | 'finite-difference'): TrainerEvent => ({
+      event: 'spectrum', runId: null, epoch: 2, step: 20, topEigenvalues: [12.5, 3], lambdaMaxOverLambda5: null, trace: null, traceStdErr: null, density: null,
+      hvp, ...(hvp === 'finite-difference' ? { fdStep: 3e-4, hvpReason: 'double backpropagation failed: gradient function not found for LRNGrad' } : {}),
+      hessianBatchSize: 64, iterations: 9, elapsedMs: 5,
+    });
+    const exact = capture(false, [spectrum('exact')]);
+    expect(exact).toContain('Hessian at epoch 2: λ = [12.50, 3.000]  (exact (double backprop))');
+    expect(exact).not.toContain('warning');
+    const fd = capture(false, [spectrum('finite-difference')]);
+    expect(fd).toContain('(finite differences (step 3e-4·‖w‖))');
+    expect(fd).toMatch(/warning: Finite-difference spectrum: .* Why finite differences: double backpropagation failed: gradient function not found for LRNGrad\./);
   });
 });

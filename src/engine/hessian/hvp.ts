@@ -1,15 +1,20 @@
 // Hessian-vector products H·v of closure.loss() w.r.t. closure.params, on flat vectors.
 // Exact: double backpropagation, H·v = ∇_w (∇_w L(w) · v) (Pearlmutter 1994), with the tfjs tape
-// repaired (see tape-repair.ts). Finite differences: central differences of exact gradients,
-// H·v ≈ (∇L(w + h·v) − ∇L(w − h·v)) / 2h, error O(h²). 'auto' tries exact once on a seeded probe,
-// checks it against finite differences and keeps it only if it throws nothing, is finite and agrees
-// (see checkExact). For ReLU nets exact is the Hessian of PyTorch autograd / PyHessian: the kinks'
-// curvature (a delta at each zero crossing) is left out; finite differences see it as noise.
+// repaired (see tape-repair.ts) and the second-order gradients tfjs lacks registered (conv,
+// pooling, ELU; see ../gradients). Finite differences: central differences of exact gradients,
+// H·v ≈ (∇L(w + h·v) − ∇L(w − h·v)) / 2h, error O(h²) plus round-off and kinks (the step per
+// model: fd-step.ts). 'auto' tries exact once on a seeded probe, checks it against finite
+// differences and keeps it only if it throws nothing, is finite and agrees (see checkExact); the
+// check's summary says what was compared and, when exact is rejected, what disagreed. For ReLU
+// nets exact is the Hessian of PyTorch autograd / PyHessian: the kinks' curvature (a delta at each
+// zero crossing) is left out; finite differences see it as noise.
 import '@tensorflow/tfjs-layers'; // registers every gradient with tfjs-core's Node bundle (it registers none)
 import * as tf from '@tensorflow/tfjs-core';
+import '../gradients/index'; // second-order gradients of conv, pooling and ELU kernels
 import type { LossClosure } from '../types';
 import { Rng } from '../rng';
 import { dot, flatten, gaussian, layoutOf, norm, normalized, unflatten, type FlatLayout } from './flat';
+import { FD_STEP_SHALLOW } from './fd-step';
 import { releaseAbandonedTape, repairTapeOrder } from './tape-repair';
 
 export type HvpMethod = 'exact' | 'finite-difference';
@@ -25,46 +30,53 @@ export interface HvpOptions {
    * MLP up to 0.25).
    */
   checkTolerance?: number;
-  /** Relative step: h = fdStep·‖w‖/‖v‖, so the perturbation is fdStep of the weights' norm (default 1e-3). */
+  /**
+   * Relative step: h = fdStep·‖w‖/‖v‖, so the perturbation is fdStep of the weights' norm
+   * (default 1e-4; fdStepFor(model) picks one per model kind, see fd-step.ts).
+   */
   fdStep?: number;
 }
 
 export interface HvpCheck {
   /** |pᵀH_exact p − pᵀH_FD p| / max of both on the check's probe, or null when exact failed outright. */
   relativeError: number | null;
-  /** Why exact was rejected; null when it is used. */
+  /** Why exact was rejected (what disagreed, by how much, at which steps); null when it is used. */
   reason: string | null;
+  /** One line on how the check went, for display (kept also when exact passes). */
+  summary: string;
 }
 
 export interface HvpOperator {
   readonly n: number;
   readonly layout: FlatLayout;
   readonly method: HvpMethod;
+  /** The relative finite-difference step (used by 'finite-difference' and by the check). */
+  readonly fdStep: number;
   /** Result of the exact-vs-FD check ('auto' only). */
   readonly check: HvpCheck | null;
   /** Hessian-vector products computed so far (the check not included). */
   readonly count: number;
-  apply(v: Float32Array): Float32Array;
+  apply(v: Float32Array): Promise<Float32Array>;
   /** Frees the saved copy of the weights. The weights themselves are never left changed. */
   dispose(): void;
 }
 
 /** ∇L(w) as one flat vector. */
-export function flatGradient(closure: LossClosure, layout: FlatLayout = layoutOf(closure.params)): Float32Array {
+export async function flatGradient(closure: LossClosure, layout: FlatLayout = layoutOf(closure.params)): Promise<Float32Array> {
   const grads = tf.tidy(() => {
     const { value, grads: named } = tf.variableGrads(closure.loss, closure.params);
     value.dispose();
     return closure.params.map((p) => named[p.name] ?? tf.zerosLike(p));
   });
   try {
-    return flatten(grads, layout);
+    return await flatten(grads, layout);
   } finally {
     grads.forEach((g) => g.dispose());
   }
 }
 
 /** Exact H·v by double backpropagation. Throws when an op on the path has no second derivative. */
-export function exactHvp(closure: LossClosure, v: Float32Array, layout: FlatLayout = layoutOf(closure.params)): Float32Array {
+export async function exactHvp(closure: LossClosure, v: Float32Array, layout: FlatLayout = layoutOf(closure.params)): Promise<Float32Array> {
   let hv: tf.Tensor[] = [];
   try {
     hv = tf.tidy(() => {
@@ -82,7 +94,7 @@ export function exactHvp(closure: LossClosure, v: Float32Array, layout: FlatLayo
       value.dispose();
       return closure.params.map((p) => grads[p.name] ?? tf.zerosLike(p));
     });
-    return flatten(hv, layout);
+    return await flatten(hv, layout);
   } catch (e) {
     releaseAbandonedTape();
     throw e;
@@ -95,14 +107,14 @@ export function exactHvp(closure: LossClosure, v: Float32Array, layout: FlatLayo
  * Central finite differences of exact gradients. `original` holds a copy of the weights; they are
  * assigned back bit-for-bit afterwards, even when the loss throws.
  */
-export function finiteDifferenceHvp(
+export async function finiteDifferenceHvp(
   closure: LossClosure,
   original: tf.Tensor[],
   weightNorm: number,
   v: Float32Array,
   fdStep: number,
   layout: FlatLayout = layoutOf(closure.params),
-): Float32Array {
+): Promise<Float32Array> {
   const vNorm = norm(v);
   if (vNorm === 0) return new Float32Array(layout.n);
   const h = (fdStep * Math.max(weightNorm, 1e-3)) / vNorm;
@@ -111,9 +123,9 @@ export function finiteDifferenceHvp(
     tf.tidy(() => closure.params.forEach((p, i) => p.assign(tf.add(original[i], tf.mul(vs[i], sign * h)))));
   try {
     shiftTo(1);
-    const gPlus = flatGradient(closure, layout);
+    const gPlus = await flatGradient(closure, layout);
     shiftTo(-1);
-    const gMinus = flatGradient(closure, layout);
+    const gMinus = await flatGradient(closure, layout);
     const out = new Float32Array(layout.n);
     for (let i = 0; i < out.length; i++) out[i] = (gPlus[i] - gMinus[i]) / (2 * h);
     return out;
@@ -127,22 +139,28 @@ export function finiteDifferenceHvp(
  * An H·v operator at the current weights. With method 'auto' it decides once between exact and
  * finite differences (see the file comment) and records which it uses and why.
  */
-export function createHvp(closure: LossClosure, opts: HvpOptions = {}): HvpOperator {
+export async function createHvp(closure: LossClosure, opts: HvpOptions = {}): Promise<HvpOperator> {
   if (closure.params.length === 0) throw new Error('createHvp: the loss closure has no parameters');
   const layout = layoutOf(closure.params);
-  const fdStep = opts.fdStep ?? 1e-3;
+  const fdStep = opts.fdStep ?? FD_STEP_SHALLOW;
   if (!(fdStep > 0 && fdStep < 1)) throw new Error(`createHvp: fdStep must be in (0, 1), got ${fdStep}`);
   const tolerance = opts.checkTolerance ?? 0.5;
   const original = closure.params.map((p) => tf.clone(p));
-  const weightNorm = norm(flatten(original, layout));
-  const fd = (v: Float32Array, shrink = 1) => finiteDifferenceHvp(closure, original, weightNorm, v, fdStep / shrink, layout);
+  let weightNorm: number;
+  try {
+    weightNorm = norm(await flatten(original, layout));
+  } catch (e) {
+    original.forEach((t) => t.dispose());
+    throw e;
+  }
+  const fd = (v: Float32Array, step = fdStep) => finiteDifferenceHvp(closure, original, weightNorm, v, step, layout);
   const exact = (v: Float32Array) => exactHvp(closure, v, layout);
 
   let method: HvpMethod = opts.method === 'finite-difference' ? 'finite-difference' : 'exact';
   let check: HvpCheck | null = null;
   if ((opts.method ?? 'auto') === 'auto') {
     try {
-      check = checkExact(exact, fd, layout.n, opts.seed ?? 0, tolerance);
+      check = await checkExact(exact, fd, layout.n, opts.seed ?? 0, tolerance, [fdStep, Math.min(10 * fdStep, 0.1)]);
     } catch (e) {
       // The loss itself failed (not double backprop): nothing to fall back to.
       original.forEach((t) => t.dispose());
@@ -156,11 +174,12 @@ export function createHvp(closure: LossClosure, opts: HvpOptions = {}): HvpOpera
     n: layout.n,
     layout,
     method,
+    fdStep,
     check,
     get count() {
       return count;
     },
-    apply(v: Float32Array): Float32Array {
+    async apply(v: Float32Array): Promise<Float32Array> {
       if (disposed) throw new Error('HvpOperator used after dispose()');
       if (v.length !== layout.n) throw new Error(`HvpOperator.apply: vector has ${v.length} entries, the parameters have ${layout.n}`);
       count++;
@@ -190,13 +209,17 @@ export function trimmedRelativeError(e: ArrayLike<number>, f: ArrayLike<number>,
   return Math.sqrt(num / Math.max(den, 1e-300));
 }
 
-function checkExact(
-  exact: (v: Float32Array) => Float32Array,
-  fd: (v: Float32Array, shrink?: number) => Float32Array,
+const pct = (x: number) => (x >= 0.01 ? `${(x * 100).toFixed(0)} %` : `${(x * 100).toPrecision(1)} %`);
+const num = (x: number) => x.toPrecision(4);
+
+async function checkExact(
+  exact: (v: Float32Array) => Promise<Float32Array>,
+  fd: (v: Float32Array, step?: number) => Promise<Float32Array>,
   n: number,
   seed: number,
   tolerance: number,
-): HvpCheck {
+  steps: number[],
+): Promise<HvpCheck> {
   // Compare the curvature pᵀHp along a probe p found by three power-iteration steps of the
   // finite-difference operator from a Gaussian. Why this and not ‖exact − FD‖ along a random v:
   // on the 670k-parameter ReLU MLP, H·v along a random direction is so small that float32
@@ -205,37 +228,47 @@ function checkExact(
   // 10–50 % once the net is trained, while the curvature pᵀHp agrees to 0.5–25 %. It must be FD's
   // power direction, not exact's: a missing Gauss–Newton term (tfjs' customGrad softmax
   // cross-entropy) hides along the top direction of the wrong operator but not of the true one.
-  // Two step sizes, each with its own power iteration: on small batches a ReLU kink crossed
-  // between w − hv and w + hv makes a unit's gradient jump by a whole example's share, which
-  // power iteration then amplifies; a smaller step rarely crosses it. On large nets the larger
-  // step is the one that beats float32 rounding. Exact passes if it agrees at either.
+  // Two step sizes (the model's and ten times it), each with its own power iteration: on small
+  // batches a ReLU kink crossed between w − hv and w + hv makes a unit's gradient jump by a whole
+  // example's share, which power iteration then amplifies; on large nets the larger step is the
+  // one that beats float32 rounding. Exact passes if it agrees at either.
   const start = normalized(gaussian(n, new Rng(seed).fork(0x4856)));
+  const tried: string[] = [];
   let rel = Infinity;
-  for (const shrink of [1, 30]) {
+  for (const step of steps) {
     let p = start;
-    for (let step = 0; step < 3; step++) {
-      const hp = fd(p, shrink);
+    for (let k = 0; k < 3; k++) {
+      const hp = await fd(p, step);
       const hpNorm = norm(hp);
       if (!(hpNorm > 0 && Number.isFinite(hpNorm))) break;
       p = normalized(hp);
     }
     let e: Float32Array;
     try {
-      e = exact(p);
+      e = await exact(p);
     } catch (err) {
-      return { relativeError: null, reason: `double backpropagation failed: ${err instanceof Error ? err.message : String(err)}` };
+      const why = `double backpropagation failed: ${err instanceof Error ? err.message : String(err)}`;
+      return { relativeError: null, reason: why, summary: why };
     }
-    if (!e.every(Number.isFinite)) return { relativeError: null, reason: 'double backpropagation gave NaN or Infinity' };
+    if (!e.every(Number.isFinite)) {
+      const why = 'double backpropagation gave NaN or Infinity';
+      return { relativeError: null, reason: why, summary: why };
+    }
     const curvatureExact = dot(p, e);
-    const curvatureFd = dot(p, fd(p, shrink));
+    const curvatureFd = dot(p, await fd(p, step));
     const scaleOf = Math.max(Math.abs(curvatureExact), Math.abs(curvatureFd));
     // A zero Hessian (both tiny) agrees trivially.
-    if (scaleOf < 1e-12) return { relativeError: 0, reason: null };
-    rel = Math.min(rel, Math.abs(curvatureExact - curvatureFd) / scaleOf);
-    if (rel <= tolerance) return { relativeError: rel, reason: null };
+    if (scaleOf < 1e-12) return { relativeError: 0, reason: null, summary: 'exact and finite differences both see a zero Hessian' };
+    const r = Math.abs(curvatureExact - curvatureFd) / scaleOf;
+    tried.push(`exact ${num(curvatureExact)} vs finite differences ${num(curvatureFd)} at step ${step.toExponential(0)}·‖w‖ (${pct(r)} apart)`);
+    rel = Math.min(rel, r);
+    if (r <= tolerance) {
+      return { relativeError: r, reason: null, summary: `exact double backprop checked against finite differences: pᵀHp ${tried.at(-1)}` };
+    }
   }
-  return {
-    relativeError: rel,
-    reason: `double backpropagation disagrees with finite differences (curvature differs by ${(rel * 100).toFixed(0)} % > ${tolerance * 100} %); some op's second derivative is not taped`,
-  };
+  const reason =
+    `exact double backprop and finite differences disagree on the curvature pᵀHp along the top power direction of ` +
+    `finite differences by more than ${pct(tolerance)}: ${tried.join('; ')}. Either some op's second derivative is not ` +
+    `taped (exact is wrong) or kinks make finite differences rough; finite differences are used`;
+  return { relativeError: rel, reason, summary: reason };
 }
