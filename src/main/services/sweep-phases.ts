@@ -80,7 +80,12 @@ export class SweepPhases {
     const queued = store.db.transaction((): number[] => {
       const sweep = store.getSweep(sweepId);
       if (!sweep?.state || sweep.state.complete) return [];
-      const spec = sweepSpecSchema.parse(sweep.spec);
+      const parsed = sweepSpecSchema.safeParse(sweep.spec);
+      if (!parsed.success) {
+        store.setSweepState(sweepId, { ...sweep.state, complete: true, error: `its stored spec no longer validates (${parsed.error.issues[0]?.message}); no further phase starts` });
+        return [];
+      }
+      const spec = parsed.data;
       const runs = store.listRuns({ sweepId, limit: 10000 });
       const step = nextStep(spec, sweep.state, runs, this.context());
       if (step.kind === 'wait') return [];
@@ -107,7 +112,9 @@ export class SweepPhases {
   detail(id: number): SweepDetail {
     const s = this.o.store.getSweep(id);
     if (!s) throw new Error(`sweep ${id} is not in this database; list the sweeps to pick another id`);
-    const spec = sweepSpecSchema.parse(s.spec);
+    const parsed = sweepSpecSchema.safeParse(s.spec);
+    if (!parsed.success) throw new Error(`sweep ${id} was stored with a spec this version cannot read (${parsed.error.issues[0]?.message}); its runs are still in the run list`);
+    const spec = parsed.data;
     const runs = this.o.store.listRuns({ sweepId: id, sort: 'createdAt', order: 'asc', limit: 10000 });
     return { ...this.summary(s, runs.length, runs), spec, state: s.state, runs, later: s.state && s.state.phases.length < 2 && !s.state.complete ? laterPhases(spec) : [] };
   }

@@ -58,8 +58,10 @@ function studiesOf(store: Store, runs: ReportRun[]): ReportStudy[] {
   const out: ReportStudy[] = [];
   for (const sweepId of new Set(runs.map((r) => r.run.sweepId).filter((id): id is number => id !== null))) {
     const sweep = store.getSweep(sweepId);
-    if (!sweep?.state) continue;
-    out.push({ sweepId, name: sweep.name, spec: sweepSpecSchema.parse(sweep.spec), state: sweep.state, runIds: runs.filter((r) => r.run.sweepId === sweepId).map((r) => r.run.id) });
+    const spec = sweepSpecSchema.safeParse(sweep?.spec);
+    // A spec this version cannot read leaves the runs in the report, without their study section.
+    if (!sweep?.state || !spec.success) continue;
+    out.push({ sweepId, name: sweep.name, spec: spec.data, state: sweep.state, runIds: runs.filter((r) => r.run.sweepId === sweepId).map((r) => r.run.id) });
   }
   return out;
 }
