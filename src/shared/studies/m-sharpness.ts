@@ -113,11 +113,22 @@ function reading(correlations: MCorrelation[], reactions: RhoReaction[]): string
     );
   }
   const significant = scored.filter((c) => c.kendall!.p !== null && c.kendall!.p < 0.05);
+  const n = scored[0].kendall!.n;
   out.push(
     significant.length === 0
-      ? `With ${scored[0].kendall!.n} runs no τ here is told apart from 0 (every two-sided p ≥ 0.05, normal approximation): the run is too small to confirm or refute the claim; more seeds or ρ values would.`
-      : `τ is distinguishable from 0 (p < 0.05, normal approximation) at ${significant.map(mName).join(', ')}; at the other m it is within noise.`,
+      ? `With ${n} runs no τ here is told apart from 0 (every two-sided p ≥ 0.05, normal approximation): the run is too small to confirm or refute the claim; more seeds or ρ values would.`
+      : significant.length === scored.length
+        ? `τ is distinguishable from 0 (p < 0.05, normal approximation) at every m.`
+        : `τ is distinguishable from 0 (p < 0.05, normal approximation) at ${significant.map(mName).join(', ')}; at the other m it is within noise.`,
   );
+  if (scored.length > 1 && n > 2) {
+    // Spread of τ under independence (no ties): √(2(2n+5) / (9n(n−1))) (Kendall 1970).
+    const spread = Math.sqrt((2 * (2 * n + 5)) / (9 * n * (n - 1)));
+    const taus = scored.map((c) => c.kendall!.tau);
+    if (Math.max(...taus) - Math.min(...taus) < 2 * spread) {
+      out.push(`The τ values differ by less than twice their sampling spread (about ±${spread.toFixed(2)} at n = ${n}), so their ordering over m is suggestive, not established.`);
+    }
+  }
   const withRange = reactions.filter((r) => r.range !== null);
   if (withRange.length > 1) {
     const most = withRange.reduce((a, r) => (r.range! > a.range! ? r : a));
