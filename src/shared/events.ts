@@ -98,6 +98,12 @@ export interface SpectrumResult {
   fdStep?: number;
   /** Why this method: the exact-vs-finite-difference check's outcome, or that it was requested. Absent in older spectra. */
   hvpReason?: string;
+  /**
+   * Where 'auto' compared exact with finite differences: on the model itself, or on its smooth twin
+   * (a ReLU model's weights with softplus for ReLU, where finite differences cross no kinks). Absent
+   * when a method was requested, and in older spectra (checked on the model).
+   */
+  hvpCheckedOn?: 'model' | 'smooth-twin';
   hessianBatchSize: number;
   iterations: number;
   elapsedMs: number;

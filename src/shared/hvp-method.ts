@@ -4,13 +4,17 @@
 // approximate, while exact double backprop is what PyTorch autograd / PyHessian compute.
 import type { SpectrumResult } from './events';
 
-export type HvpMethodInfo = Pick<SpectrumResult, 'hvp' | 'fdStep' | 'hvpReason'>;
+export type HvpMethodInfo = Pick<SpectrumResult, 'hvp' | 'fdStep' | 'hvpReason' | 'hvpCheckedOn'>;
 
 const stepText = (s: HvpMethodInfo) => (s.fdStep !== undefined ? `step ${s.fdStep.toExponential(0)}·‖w‖` : '');
 
-/** Short label: "exact (double backprop)" or "finite differences (step 1e-4·‖w‖)". */
+/**
+ * Short label: "exact (double backprop)", "exact (double backprop, checked on the smooth twin)" —
+ * a ReLU model's exact products, checked against finite differences on its softplus twin — or
+ * "finite differences (step 1e-4·‖w‖)".
+ */
 export function hvpMethodLabel(s: HvpMethodInfo): string {
-  if (s.hvp === 'exact') return 'exact (double backprop)';
+  if (s.hvp === 'exact') return s.hvpCheckedOn === 'smooth-twin' ? 'exact (double backprop, checked on the smooth twin)' : 'exact (double backprop)';
   const step = stepText(s);
   return step ? `finite differences (${step})` : 'finite differences';
 }
@@ -25,4 +29,10 @@ export function finiteDifferenceWarning(s: HvpMethodInfo): string | null {
     `max-pool networks the differences cross kinks and can add spurious eigenvalues.` +
     (s.hvpReason ? ` Why finite differences: ${s.hvpReason.replace(/\.?$/, '.')}` : '')
   );
+}
+
+/** The per-layer views' words for their block products: "exact", "exact, checked on the smooth twin" or "finite-difference (approximate)". */
+export function blockHvpText(s: Pick<HvpMethodInfo, 'hvp' | 'hvpCheckedOn'>): string {
+  if (s.hvp !== 'exact') return 'finite-difference (approximate)';
+  return s.hvpCheckedOn === 'smooth-twin' ? 'exact, checked on the smooth twin' : 'exact';
 }

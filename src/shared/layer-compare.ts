@@ -44,6 +44,7 @@ export interface LayerColumn {
   cells: LayerCell[];
   eps: EpsShareSource | null;
   hvp: LayerSpectrum['hvp'];
+  hvpCheckedOn?: LayerSpectrum['hvpCheckedOn'];
 }
 
 export interface LayerRatio {
@@ -124,6 +125,7 @@ export function compareLayers(inputs: readonly LayerColumnInput[]): LayerCompari
     epochs: c.members.map((m) => m.epoch),
     eps: c.members[0].perLayer.eps,
     hvp: c.members[0].perLayer.hvp,
+    hvpCheckedOn: c.members[0].perLayer.hvpCheckedOn,
     cells: rows.map((r) => {
       const found = c.members.map((m) => m.perLayer.layers.find((l) => l.name === r.name)).filter((l) => l !== undefined);
       const lam = summarize(found.map((l) => l.lambdaMax));

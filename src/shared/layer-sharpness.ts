@@ -39,6 +39,8 @@ export interface LayerSpectrum {
   eps: EpsShareSource | null;
   /** How the block products were computed (the full spectrum's choice). */
   hvp: 'exact' | 'finite-difference';
+  /** Where the full spectrum's 'auto' checked exact (SpectrumResult.hvpCheckedOn); absent in older results. */
+  hvpCheckedOn?: 'model' | 'smooth-twin';
   elapsedMs: number;
 }
 

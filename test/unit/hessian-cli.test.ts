@@ -129,17 +129,20 @@ describe('sam-studio hessian on a CNN run', () => {
   });
   const args = ['hessian', '--db', cnnDb, '--run', '1', '--top-k', '3', '--batch-size', '64', '--max-iterations', '20'];
 
-  it('says it used exact double backprop (conv and max-pool second derivatives are registered)', async () => {
+  it('says it used exact double backprop (conv and max-pool second derivatives are registered), checked on the smooth twin', async () => {
     const r = await cli(args);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.split('\n').find((l) => l.startsWith('Hessian-vector products'))).toMatch(/exact \(double backprop\)$/);
+    expect(r.stdout.split('\n').find((l) => l.startsWith('Hessian-vector products'))).toMatch(/exact \(double backprop, checked on the smooth twin\)$/);
     expect(r.stdout).not.toMatch(/warning/i);
     const json = await cli([...args, '--json']);
     expect(json.code, json.stderr).toBe(0);
     const e = JSON.parse(json.stdout.trim().split('\n')[0]) as SpectrumEvent;
     expect(e.hvp).toBe('exact');
     expect(e.fdStep).toBeUndefined();
-    expect(e.hvpReason).toMatch(/exact double backprop checked against finite differences: pᵀHp exact .* vs finite differences .* at step 1e-4·‖w‖/);
+    expect(e.hvpCheckedOn).toBe('smooth-twin');
+    expect(e.hvpReason).toMatch(
+      /^exact double backprop checked on the smooth twin \(every ReLU a softplus, same weights\) against finite differences: pᵀHp exact .* vs finite differences .* at step 1e-4·‖w‖ .*; H·v along a random direction [\d.]+ % at step/,
+    );
   });
 
   it('--hvp finite-difference: names the step, warns that the spectrum is approximate, and stores the method', async () => {

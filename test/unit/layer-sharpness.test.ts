@@ -229,7 +229,11 @@ describe('the analysis the trainer runs, with hessian.perLayer', () => {
     const per = res.perLayer!;
     expect(per.layers.map((l) => l.name)).toEqual(['dense0', 'dense1', 'logits']);
     expect(per.layers.map((l) => l.paramCount)).toEqual([784 * 32 + 32, 32 * 16 + 16, 16 * 10 + 10]);
-    expect(per.hvp).toBe(res.hvp);
+    // 'auto' keeps exact for this ReLU MLP, checked on its smooth twin, and the blocks use it too:
+    // a block λ_max never comes from another operator than the full λ_max.
+    expect([res.hvp, res.hvpCheckedOn], res.hvpReason).toEqual(['exact', 'smooth-twin']);
+    expect(res.hvpReason).toMatch(/^exact double backprop checked on the smooth twin \(every ReLU a softplus, same weights\) against finite differences: pᵀHp exact/);
+    expect([per.hvp, per.hvpCheckedOn]).toEqual([res.hvp, res.hvpCheckedOn]);
     for (const l of per.layers) {
       expect(l.lambdaMax).toBeGreaterThan(0);
       expect(l.lambdaMax).toBeLessThanOrEqual(res.topEigenvalues[0] * (1 + 1e-3));

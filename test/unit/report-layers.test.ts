@@ -68,6 +68,10 @@ describe('per-layer sharpness in the report', () => {
       const spectra = store.getSpectra(id);
       expect(spectra).toHaveLength(2);
       for (const s of spectra) {
+        // A trained ReLU MLP keeps exact HVPs under 'auto': checked on its smooth twin, where finite
+        // differences cross no ReLU kinks (on the model itself the check rejected exact and the
+        // finite-difference blocks came out above the full λ_max).
+        expect([s.hvp, s.hvpCheckedOn, s.perLayer!.hvp, s.perLayer!.hvpCheckedOn], s.hvpReason).toEqual(['exact', 'smooth-twin', 'exact', 'smooth-twin']);
         expect(s.perLayer!.layers.map((l) => l.name)).toEqual(['dense0', 'dense1', 'logits']);
         for (const l of s.perLayer!.layers) expect(l.lambdaMax).toBeLessThanOrEqual(s.topEigenvalues[0] * (1 + 1e-3));
         expect(s.perLayer!.layers.reduce((a, l) => a + l.epsShare!, 0)).toBeCloseTo(1, 5);
@@ -122,6 +126,8 @@ describe('per-layer sharpness in the report', () => {
     expect(cmp.ratios).toHaveLength(1);
     expect(cmp.ratios[0]).toMatchObject({ key: `r${sam}`, reference: `r${sgd}` });
     expect(html).toContain('no SAM in this run: SAM’s p = 2 step');
+    expect(html).toContain('Hessian-vector products exact, checked on the smooth twin');
+    expect(html).toContain('exact (double backprop, checked on the smooth twin), batch 128');
   });
 
   it('the PDF has the section on a page of its own, with the chart’s words', () => {

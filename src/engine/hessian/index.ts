@@ -13,7 +13,8 @@ import { hutchinsonTrace } from './trace';
 
 export { createHvp, exactHvp, finiteDifferenceHvp, flatGradient, trimmedRelativeError } from './hvp';
 export { fdStepFor } from './fd-step';
-export type { HvpCheck, HvpMethod, HvpOperator, HvpOptions } from './hvp';
+export type { HvpCheck, HvpCheckedOn, HvpMethod, HvpOperator, HvpOptions } from './hvp';
+export { needsSmoothTwin, smoothTwinOf, withSmoothTwin } from './smooth-twin';
 export { lanczosTopK, runLanczos } from './lanczos';
 export type { LinearOperator, TopEigenResult } from './lanczos';
 export { hutchinsonTrace } from './trace';
@@ -30,6 +31,8 @@ export interface SpectrumOptions {
   hvpMethod?: 'auto' | HvpMethod;
   /** Relative finite-difference step; fdStepFor(config.model) picks one per model (fd-step.ts). */
   fdStep?: number;
+  /** The smooth twin of a ReLU model (smooth-twin.ts), on which 'auto' checks exact against finite differences. */
+  smoothTwin?: LossClosure;
   /** Rademacher probes for the trace (default 20). */
   traceProbes?: number;
   /** Probe vectors for the density (default 2). */
@@ -54,7 +57,12 @@ export async function analyzeSpectrum(closure: LossClosure, cfg: HessianConfig, 
   const root = new Rng(opts.seed);
   const rngs = { check: root.fork(SALT.check), lanczos: root.fork(SALT.lanczos), trace: root.fork(SALT.trace), density: root.fork(SALT.density) };
 
-  const op = await createHvp(closure, { method: opts.hvpMethod ?? 'auto', seed: Math.floor(rngs.check.next() * 2 ** 31), fdStep: opts.fdStep });
+  const op = await createHvp(closure, {
+    method: opts.hvpMethod ?? 'auto',
+    seed: Math.floor(rngs.check.next() * 2 ** 31),
+    fdStep: opts.fdStep,
+    checkOn: opts.smoothTwin,
+  });
   try {
     const lanczosCap = Math.min(Math.max(cfg.maxIterations, k), op.n);
     const total = lanczosCap + traceProbes + densityProbes * Math.min(densitySteps, op.n);
@@ -91,6 +99,7 @@ export async function analyzeSpectrum(closure: LossClosure, cfg: HessianConfig, 
       hvp: op.method,
       ...(op.method === 'finite-difference' ? { fdStep: op.fdStep } : {}),
       hvpReason: op.check ? op.check.summary : `${op.method === 'exact' ? 'exact double backprop' : 'finite differences'} requested`,
+      ...(op.check ? { hvpCheckedOn: op.check.on } : {}),
       hessianBatchSize: opts.batchSize ?? cfg.batchSize,
       iterations: top.iterations,
       elapsedMs: Date.now() - started,

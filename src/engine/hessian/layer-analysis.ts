@@ -1,36 +1,57 @@
 // The Hessian analysis with per-layer results (hessian.perLayer, issue 13 item 3): the full
-// spectrum first (it decides exact vs finite differences once), then each layer's block λ_max
-// with the same method and step, then each layer's share of ‖ε̂‖. One progress bar runs over
-// both: the block products are planned up front and added to the spectrum's total.
-import type { HessianConfig } from '../../shared/config';
+// spectrum first (it decides exact vs finite differences once, checking exact on the smooth twin
+// of a ReLU model: smooth-twin.ts), then each layer's block λ_max with the same method and step —
+// so a block λ_max never comes from another operator than the full λ_max it is compared with
+// (Cauchy interlacing holds for the exact Hessian, not across operators) — then each layer's share
+// of ‖ε̂‖. One progress bar runs over both: the block products are planned up front and added to
+// the spectrum's total.
+import type * as tf from '@tensorflow/tfjs-core';
+import type { HessianConfig, RunConfig } from '../../shared/config';
 import type { SpectrumResult } from '../../shared/events';
 import type { LayerSpectrum } from '../../shared/layer-sharpness';
 import { Rng } from '../rng';
-import type { LossClosure } from '../types';
+import { makeLossClosure } from '../loss';
+import type { EngineModel, LossClosure } from '../types';
 import { epsilonShares } from './eps-shares';
 import { analyzeSpectrum, type SpectrumOptions } from './index';
 import { blockProductBudget, blockTopEigenvalues } from './layer-blocks';
 import { layerGroups } from './layer-groups';
+import { withSmoothTwin } from './smooth-twin';
 
-/** What the ε̂ shares need beyond the loss closure: the model, the batch, the run's SAM options. */
+/**
+ * What the smooth twin and the ε̂ shares need beyond the loss closure: the model, the batch, the
+ * loss's L2 coefficient, the run's model config (the twin) and SAM options (the shares).
+ */
 export interface LayerContext {
-  model: Parameters<typeof epsilonShares>[0];
-  x: Parameters<typeof epsilonShares>[1];
-  y: Parameters<typeof epsilonShares>[2];
+  model: EngineModel;
+  x: tf.Tensor;
+  y: tf.Tensor;
   weightDecay: number;
-  config: Parameters<typeof epsilonShares>[4];
+  config: Parameters<typeof epsilonShares>[4] & Pick<RunConfig, 'model'>;
 }
 
 /** Salt of the block start vectors: never the full spectrum's streams. */
 const BLOCK_SALT = 0x1a7e;
 
-/** analyzeSpectrum, plus `perLayer` when the config asks for it. */
+/**
+ * analyzeSpectrum of the model's loss (with its smooth twin for 'auto', built from ctx: the same
+ * batch, L2 term and decay mask), plus `perLayer` when the config asks for it.
+ */
 export async function analyzeWithLayers(closure: LossClosure, cfg: HessianConfig, opts: SpectrumOptions, ctx: LayerContext): Promise<SpectrumResult> {
-  if (!cfg.perLayer) return analyzeSpectrum(closure, cfg, opts);
+  const spectrumOf = (o: SpectrumOptions) =>
+    (o.hvpMethod ?? 'auto') !== 'auto'
+      ? analyzeSpectrum(closure, cfg, o)
+      : withSmoothTwin(
+          ctx.model,
+          ctx.config.model,
+          (twin) => makeLossClosure(twin, ctx.x, ctx.y, ctx.weightDecay, ctx.config.optimizer.weightDecayParams),
+          (smoothTwin) => analyzeSpectrum(closure, cfg, { ...o, smoothTwin }),
+        );
+  if (!cfg.perLayer) return spectrumOf(opts);
   const groups = layerGroups(closure.params);
   const budget = blockProductBudget(groups, cfg.maxIterations);
   let spectrumTotal = 0;
-  const spectrum = await analyzeSpectrum(closure, cfg, {
+  const spectrum = await spectrumOf({
     ...opts,
     onProgress: (d, t) => {
       spectrumTotal = t;
@@ -67,6 +88,7 @@ export async function analyzeWithLayers(closure: LossClosure, cfg: HessianConfig
     })),
     eps: eps.source,
     hvp: spectrum.hvp,
+    ...(spectrum.hvpCheckedOn ? { hvpCheckedOn: spectrum.hvpCheckedOn } : {}),
     elapsedMs: Date.now() - started,
   };
   return { ...spectrum, perLayer, elapsedMs: spectrum.elapsedMs + perLayer.elapsedMs };

@@ -15,6 +15,8 @@ export interface TorchReference {
   grad: number[];
   hvps: number[][];
   eigenvalues?: number[];
+  /** With `lanczosSteps`: λ_max by float64 Lanczos, its residual bound and the steps taken. */
+  lanczos?: { lambdaMax: number; residual: number; steps: number };
 }
 
 /** Why the reference cannot run here, or null when it can. */
@@ -30,7 +32,7 @@ export function torchReference(
   x: tf.Tensor,
   labels: tf.Tensor1D,
   vectors: ArrayLike<number>[],
-  opts: { topK?: number } = {},
+  opts: { topK?: number; lanczosSteps?: number } = {},
 ): TorchReference {
   const variables: Record<string, { shape: number[]; values: number[]; trainable: boolean }> = {};
   for (const [list, trainable] of [
@@ -47,6 +49,7 @@ export function torchReference(
     labels: Array.from(labels.dataSync()),
     vectors: vectors.map((v) => Array.from(v)),
     topK: opts.topK ?? 0,
+    lanczosSteps: opts.lanczosSteps ?? 0,
   };
   const r = spawnSync(PYTHON, [SCRIPT], { input: JSON.stringify(request), encoding: 'utf8', maxBuffer: 1 << 30 });
   if (r.status !== 0) throw new Error(`torch reference failed (exit ${r.status}): ${r.stderr || r.error?.message}`);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Float64 PyTorch reference for the engine's Hessian-vector products (issue 11, item 5).
 
-Reads one JSON object on stdin: the model config (kind cnn / resnet20 / resnet18 / wrn, as in
+Reads one JSON object on stdin: the model config (kind mlp / cnn / resnet20 / resnet18 / wrn, as in
 src/shared/config.ts), its variables by name (tfjs layouts: NHWC images, conv kernels
 [kh, kw, in, out], dense kernels [in, out]), the batch (x NHWC, integer labels) and probe vectors
 in the engine's flat parameter order. Rebuilds the same network in float64 — written here from the
@@ -9,7 +9,8 @@ architecture, sharing no code with the engine — in eval mode (batch norm on it
 statistics), and prints {"loss", "grad", "hvps", "eigenvalues"?} as JSON: the mean softmax
 cross-entropy, its gradient and H·v for every probe by double backpropagation
 (torch.autograd.grad with create_graph=True). With "topK", also the top eigenvalues of the dense
-Hessian (built column by column from H·e_i; only for small models).
+Hessian (built column by column from H·e_i; only for small models); with "lanczosSteps", λ_max by
+float64 Lanczos on those products (larger models).
 
 'same' padding follows TensorFlow: total = max((ceil(n/s) − 1)·s + k − n, 0), the extra cell on
 the bottom/right; padded max-pool cells are −∞ and never win.
@@ -79,6 +80,8 @@ class Net:
 
     def forward(self, x):
         kind = self.cfg["kind"]
+        if kind == "mlp":
+            return self.mlp(x)
         if kind == "cnn":
             return self.cnn(x)
         if kind in ("resnet20", "resnet18"):
@@ -86,6 +89,13 @@ class Net:
         if kind == "wrn":
             return self.residual(x, pre=True)
         raise ValueError(f"no reference for model kind {kind}")
+
+    def mlp(self, x):
+        # tfjs flattens images NHWC; flat inputs stay as they are.
+        h = (x.permute(0, 2, 3, 1) if x.dim() == 4 else x).reshape(x.shape[0], -1)
+        for i in range(len(self.cfg["hidden"])):
+            h = self.act(self.dense(f"dense{i}", h))
+        return self.dense("logits", h)
 
     def cnn(self, x):
         for i in range(len(self.cfg["filters"])):
@@ -125,10 +135,41 @@ class Net:
         return 2 if block == "block1" and stage != "stage1" else 1
 
 
+def lanczos_top(hvp, n, steps):
+    """λ_max of the Hessian by Lanczos with full reorthogonalisation in float64, from a seeded
+    Gaussian start: for models too large for the dense Hessian. Returns the top Ritz value and its
+    residual bound |β_m · last component of its eigenvector| (Parlett, The Symmetric Eigenvalue
+    Problem, §13.1)."""
+    gen = torch.Generator().manual_seed(0)
+    q = torch.randn(n, generator=gen)
+    q = q / q.norm()
+    basis, alphas, betas = [q], [], []
+    for j in range(min(steps, n)):
+        w = hvp(basis[-1]).detach()
+        alphas.append(torch.dot(w, basis[-1]).item())
+        for b in basis:  # full reorthogonalisation, twice (Kahan's "twice is enough")
+            w = w - torch.dot(w, b) * b
+        for b in basis:
+            w = w - torch.dot(w, b) * b
+        beta = w.norm().item()
+        betas.append(beta)
+        if beta < 1e-12:
+            break
+        basis.append(w / beta)
+    m = len(alphas)
+    T = torch.diag(torch.tensor(alphas))
+    for i in range(m - 1):
+        T[i, i + 1] = T[i + 1, i] = betas[i]
+    values, vectors = torch.linalg.eigh(T)
+    return {"lambdaMax": values[-1].item(), "residual": abs(betas[m - 1] * vectors[m - 1, -1].item()), "steps": m}
+
+
 def main():
     req = json.load(sys.stdin)
     net = Net(req["model"], req["variables"])
-    x = torch.tensor(req["x"]).reshape(req["xShape"]).permute(0, 3, 1, 2)
+    x = torch.tensor(req["x"]).reshape(req["xShape"])
+    if x.dim() == 4:
+        x = x.permute(0, 3, 1, 2)  # NHWC → NCHW
     labels = torch.tensor(req["labels"], dtype=torch.long)
     params = net.params()
 
@@ -147,6 +188,8 @@ def main():
     out = {"loss": loss.item(), "grad": flat_g.detach().tolist(), "hvps": []}
     for v in req.get("vectors", []):
         out["hvps"].append(hvp(torch.tensor(v)).tolist())
+    if req.get("lanczosSteps"):
+        out["lanczos"] = lanczos_top(hvp, n, req["lanczosSteps"])
     if req.get("topK"):
         H = torch.stack([hvp(col) for col in torch.eye(n)])
         H = (H + H.T) / 2

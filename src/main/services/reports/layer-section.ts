@@ -3,6 +3,7 @@
 // than once, and the numbers as a table. Present only when some run has per-layer results.
 import { compareLayers, layerColumnsOf, wantsLogScale, type LayerComparison } from '../../../shared/layer-compare';
 import { fmtValue, layerChart } from '../../../shared/layer-chart';
+import { blockHvpText } from '../../../shared/hvp-method';
 import { layersOf } from '../../../shared/layer-sharpness';
 import { RUN_PALETTE } from '../../../shared/colors';
 import { groupLabels, runDiffLabel, seedGroups } from '../../../shared/seed-groups';
@@ -125,7 +126,7 @@ export function layerTable(runs: readonly ReportRun[]): string {
   });
   const sources = cmp.columns
     .filter((c) => c.eps)
-    .map((c) => `${sw(c.color)}${esc(c.label)}: ${esc(c.eps!.description)}; ${c.hvp === 'exact' ? 'exact' : 'finite-difference (approximate)'} Hessian-vector products`)
+    .map((c) => `${sw(c.color)}${esc(c.label)}: ${esc(c.eps!.description)}; Hessian-vector products ${blockHvpText(c)}`)
     .join('<br>');
   const head = (cells: string[]) => `<thead><tr><th>Layer</th><th class="num">Parameters</th>${cells.join('')}</tr></thead>`;
   return (
