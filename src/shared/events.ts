@@ -2,9 +2,15 @@
 // Everything here is plain JSON so it crosses process and WebSocket boundaries unchanged.
 import type { BackendName, RunConfig } from './config';
 
+/**
+ * What a run trained on: one of the app's tfjs backends, or N PyTorch DDP processes (a run's
+ * PyTorch export, trained by `sam-studio launch` or elsewhere and imported).
+ */
+export type RunBackend = BackendName | `pytorch-ddp×${number}`;
+
 export interface BackendReport {
   /** The backend training actually ran on. */
-  name: BackendName;
+  name: RunBackend;
   /** Each better backend that was skipped, and why (missing package, no CUDA, no adapter…). */
   skipped: { name: BackendName; reason: string }[];
   /** Extra facts worth showing: SIMD, threads, device name, CUDA version. */
@@ -132,7 +138,7 @@ export interface FinalMetrics {
 export interface DoneEvent {
   event: 'done';
   runId: number | null;
-  backend: BackendName;
+  backend: RunBackend;
   metrics: FinalMetrics;
   epochs: number;
   steps: number;

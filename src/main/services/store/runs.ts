@@ -3,9 +3,9 @@
 // so no code downstream ever sees a config the engine would reject.
 import type Database from 'better-sqlite3';
 import { issuesToFieldErrors } from '../../../shared/unknown-keys';
-import { runConfigSchema, type RunConfig, type BackendName } from '../../../shared/config';
+import { runConfigSchema, type RunConfig } from '../../../shared/config';
 import { runQuerySchema, type RunQuery, type RunStatus, type RunSummary, type RunPatch } from '../../../shared/api';
-import type { BackendReport, FinalMetrics } from '../../../shared/events';
+import type { BackendReport, FinalMetrics, RunBackend } from '../../../shared/events';
 import { staleReason } from './liveness';
 import { filterRuns } from '../../../shared/run-search';
 
@@ -63,7 +63,7 @@ export interface RunStateChange {
   pid?: number | null;
   ownerPid?: number | null;
   heartbeatAt?: number | null;
-  backend?: BackendName | null;
+  backend?: RunBackend | null;
   backendReport?: BackendReport | null;
   progress?: number;
   etaMs?: number | null;
@@ -263,7 +263,7 @@ function toRecord(row: RunRow, now: number): RunRecord {
     name: row.name,
     status: stale ? 'interrupted' : row.status,
     config: readConfig(row),
-    backend: (row.backend as BackendName | null) ?? null,
+    backend: (row.backend as RunBackend | null) ?? null,
     sweepId: row.sweep_id,
     tags: JSON.parse(row.tags) as string[],
     notes: row.notes,
