@@ -19,8 +19,8 @@ import { trainCollect } from './helpers/train';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 const BATCH = 16;
-const mlp = { kind: 'mlp', hidden: [16] } as const;
-const sgd = { kind: 'sgd', lr: 0.1 } as const;
+const mlp: RunConfigInput['model'] = { kind: 'mlp', hidden: [16] };
+const sgd: RunConfigInput['optimizer'] = { kind: 'sgd', lr: 0.1 };
 
 interface Case {
   model: RunConfigInput['model'];
