@@ -1,6 +1,26 @@
 import { resolve } from 'node:path';
 import { defineConfig, externalizeDepsPlugin } from 'electron-vite';
 import vue from '@vitejs/plugin-vue';
+import type { Plugin } from 'vite';
+import { cspMetaTag } from './src/main/csp';
+
+/**
+ * Writes the app's CSP into the built index.html as a <meta>, right after the charset (it covers
+ * only what follows it): the header the session sends may never reach a page loaded from
+ * file://. Build only: the dev server's hot reload needs what the CSP forbids.
+ */
+export function cspMetaPlugin(): Plugin {
+  return {
+    name: 'sam-studio-csp-meta',
+    apply: 'build',
+    transformIndexHtml(html: string) {
+      const at = html.match(/<meta charset="[^"]*"\s*\/?>/i) ?? html.match(/<head>/i);
+      if (!at || at.index === undefined) throw new Error('index.html has no <head>: cannot add the CSP <meta>');
+      const end = at.index + at[0].length;
+      return `${html.slice(0, end)}\n    ${cspMetaTag()}${html.slice(end)}`;
+    },
+  };
+}
 
 export default defineConfig({
   main: {
@@ -29,7 +49,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(__dirname, 'src/renderer'),
-    plugins: [vue()],
+    plugins: [vue(), cspMetaPlugin()],
     build: {
       rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } },
     },

@@ -12,7 +12,7 @@ export interface BenchOptions {
 const BENCHES = [
   { name: 'step', what: 'SGD and SAM step time per backend, SAM/SGD ratio, wasm/cpu speed-up, one SAM epoch' },
   { name: 'variants', what: 'per SAM variant (GSAM, ESAM, LookSAM, Friendly-SAM, SAM-ON): forward-backward passes per step and step ms against SGD and SAM' },
-  { name: 'hessian', what: 'time per Hessian-vector product and per top-5 analysis on the Fashion-MNIST MLP' },
+  { name: 'hessian', what: 'time per exact and finite-difference Hessian-vector product (MLP and CNN) and per top-5 analysis (MLP)' },
   { name: 'store', what: 'SQLite ingest points/s, run-list and 5-run comparison query ms' },
   { name: 'ui', what: 'Compare page with 5 and 50 runs × 10,000 points in Chromium: first render and frame time' },
 ] as const;

@@ -1,6 +1,7 @@
 // Human output of `sam-studio train` (without --json): a live line on stderr while training and
 // a summary at the end. On a terminal the step line rewrites itself; piped, only epoch lines.
 import type { TrainerEvent } from '../shared/events';
+import { finiteDifferenceWarning, hvpMethodLabel } from '../shared/hvp-method';
 
 export interface ProgressWriter {
   write(s: string): void;
@@ -53,9 +54,12 @@ export function createProgressPrinter(out: ProgressWriter, totalEpochs: number):
         if (e.phase !== 'download' && e.done !== e.total) break;
         line(`${e.phase}: ${e.done}/${e.total}${e.message ? ` ${e.message}` : ''}`);
         break;
-      case 'spectrum':
-        line(`Hessian at epoch ${e.epoch}: λ = [${e.topEigenvalues.map((x) => x.toPrecision(4)).join(', ')}]` + (e.lambdaMaxOverLambda5 !== null ? `  λmax/λ5 ${e.lambdaMaxOverLambda5.toFixed(2)}` : '') + (e.trace !== null ? `  trace ${e.trace.toPrecision(4)}` : ''));
+      case 'spectrum': {
+        line(`Hessian at epoch ${e.epoch}: λ = [${e.topEigenvalues.map((x) => x.toPrecision(4)).join(', ')}]` + (e.lambdaMaxOverLambda5 !== null ? `  λmax/λ5 ${e.lambdaMaxOverLambda5.toFixed(2)}` : '') + (e.trace !== null ? `  trace ${e.trace.toPrecision(4)}` : '') + `  (${hvpMethodLabel(e)})`);
+        const warning = finiteDifferenceWarning(e);
+        if (warning) line(`warning: ${warning}`);
         break;
+      }
       case 'checkpoint':
         line(`checkpoint: ${e.path}`);
         break;

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { RunConfig } from '../shared/config';
 import type { LandscapeEvent, LandscapeKind, ProgressEvent, SpectrumEvent } from '../shared/events';
 import type { Split } from './data/types';
-import { analyzeSpectrum } from './hessian/index';
+import { analyzeSpectrum, fdStepFor } from './hessian/index';
 import { computeLandscapes } from './landscape/index';
 import { makeLossClosure } from './loss';
 import { Rng } from './rng';
@@ -64,6 +64,7 @@ export async function runAnalysis(ctx: AnalysisContext): Promise<{ lambdaMax: nu
       onProgress: progress('hessian'),
       signal: ctx.signal,
       batchSize: y.shape[0],
+      fdStep: fdStepFor(ctx.config.model),
     });
     ctx.emit({ event: 'spectrum', runId: ctx.runId, epoch: ctx.epoch, step: ctx.step, ...spectrum });
     if (h.landscape) {

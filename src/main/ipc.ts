@@ -4,17 +4,17 @@ import { BrowserWindow, ipcMain } from 'electron';
 import { IPC_CHANNELS } from '../shared/api-methods';
 import { dispatchApiCall, type ApiHandlers } from '../shared/dispatch';
 import type { StudioEvent } from '../shared/api';
-import { isAppUrl } from './security';
+import { isAppPage, type AppPages } from './app-pages';
 
 export function registerIpc(
   services: ApiHandlers & { subscribe(l: (e: StudioEvent) => void): () => void },
-  devServerUrl: string | undefined,
+  pages: AppPages,
 ): () => void {
   let nextId = 1;
   ipcMain.handle(IPC_CHANNELS.call, (event, method: unknown, args: unknown) => {
-    // Only our own pages may call the services.
+    // Only the app's own page may call the services: no other local file, no frame from elsewhere.
     const url = event.senderFrame?.url ?? '';
-    if (!isAppUrl(url, devServerUrl)) {
+    if (!isAppPage(url, pages)) {
       return { id: 0, ok: false, error: { name: 'ForbiddenError', message: `calls from ${url || 'an unknown frame'} are not allowed` } };
     }
     return dispatchApiCall(services, nextId++, String(method), args);

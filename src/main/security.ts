@@ -1,54 +1,60 @@
-// Security rules applied to every window (DESIGN.md "Security"): no remote content, no
-// navigation away from the app, no new windows, a strict CSP, and no permission grants.
-import { app, session, shell, type BrowserWindow, type WebContents } from 'electron';
+// Security rules applied to the session and to every window (DESIGN.md "Security"): no remote
+// content, no navigation away from the app's own page, no new windows, a strict CSP, no
+// permissions, and only allow-listed https links handed to the user's browser.
+import { session, shell, type WebContents } from 'electron';
+import { isAllowedExternal, isAppPage, isAppResource, type AppPages } from './app-pages';
+import { APP_CSP_HEADER } from './csp';
 
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  // Vue's scoped styles and chart.js set inline styles.
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
-
-export function isAppUrl(url: string, devServerUrl: string | undefined): boolean {
-  if (devServerUrl && url.startsWith(devServerUrl)) return true;
-  return url.startsWith('file://');
-}
-
-export function applySessionSecurity(devServerUrl: string | undefined): void {
+export function applySessionSecurity(pages: AppPages): void {
   const s = session.defaultSession;
+  // The app needs no permission (camera, notifications, clipboard reads, …): refuse requests and
+  // answer every synchronous permission check with "no".
   s.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  s.setPermissionCheckHandler(() => false);
+  s.setDevicePermissionHandler(() => false);
   s.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [APP_CSP_HEADER] } });
   });
-  // Block every request that is not the app itself (no remote content at all).
-  s.webRequest.onBeforeRequest((details, callback) => {
-    const ok = isAppUrl(details.url, devServerUrl) || details.url.startsWith('devtools://') || details.url.startsWith('data:') || details.url.startsWith('blob:');
-    callback({ cancel: !ok });
-  });
+  // Block every request that is not the app itself (no remote content, no other local file).
+  s.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !isAppResource(details.url, pages) }));
 }
 
-export function applyWindowSecurity(win: BrowserWindow, devServerUrl: string | undefined): void {
-  const wc: WebContents = win.webContents;
+/** Hand a link to the user's browser if it is on the allow-list; say so when it is not. */
+export function openExternalIfAllowed(url: string): boolean {
+  if (!isAllowedExternal(url)) {
+    console.warn(`SAM Studio: not opening ${url.slice(0, 200)}: only https links to known paper and documentation sites open outside the app`);
+    return false;
+  }
+  void shell.openExternal(url);
+  return true;
+}
+
+/**
+ * Every window's contents: no new windows (allow-listed links go to the browser), no navigation
+ * or redirect away from the app's page, no <webview>. `pages` null = a window that never
+ * navigates at all (the PDF printer).
+ */
+export function applyContentsSecurity(wc: WebContents, pages: AppPages | null): void {
   wc.setWindowOpenHandler(({ url }) => {
-    // Links to papers and docs open in the user's browser, never inside the app.
-    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
+    if (pages) openExternalIfAllowed(url);
     return { action: 'deny' };
   });
-  wc.on('will-navigate', (event, url) => {
-    if (!isAppUrl(url, devServerUrl)) event.preventDefault();
-  });
+  const guard = (event: { preventDefault(): void }, url: string) => {
+    if (!pages || !isAppPage(url, pages)) event.preventDefault();
+  };
+  wc.on('will-navigate', guard);
+  wc.on('will-redirect', guard);
   wc.on('will-attach-webview', (event) => event.preventDefault());
 }
 
-export function enforceSingleInstance(onSecond: () => void): boolean {
-  if (!app.requestSingleInstanceLock()) return false;
-  app.on('second-instance', onSecond);
-  return true;
-}
+/**
+ * Web preferences every window shares: sandboxed, isolated, no Node, and no middle-click
+ * (auxclick), which would otherwise let a link open outside the window-open handler's view.
+ */
+export const SECURE_WEB_PREFERENCES = {
+  contextIsolation: true,
+  sandbox: true,
+  nodeIntegration: false,
+  webSecurity: true,
+  disableBlinkFeatures: 'Auxclick',
+} as const;

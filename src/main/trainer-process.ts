@@ -4,7 +4,7 @@
 // it to stop (via the engine's AbortSignal), or when the parent goes away.
 import { runConfigSchema } from '../shared/config';
 import type { TrainerEvent } from '../shared/events';
-import { isParentToTrainer, TRAINER_HEARTBEAT_MS, type ParentToTrainer, type TrainerStartMessage, type TrainerToParent } from '../shared/trainer-protocol';
+import { isParentToTrainer, TRAINER_EXIT, TRAINER_HEARTBEAT_MS, type ParentToTrainer, type TrainerStartMessage, type TrainerToParent } from '../shared/trainer-protocol';
 
 interface ParentPort {
   on(event: 'message', listener: (e: { data: unknown }) => void): void;
@@ -70,7 +70,7 @@ async function runTraining(msg: TrainerStartMessage): Promise<void> {
   clearInterval(heartbeat);
   // train() already emitted the terminal event; wait until every queued message is delivered.
   await channel.send({ type: 'heartbeat', at: Date.now(), rssBytes: process.memoryUsage().rss });
-  process.exit(0);
+  process.exit(TRAINER_EXIT.ok);
 }
 
 /** Analyse a stored run's checkpoint (an analysis job): spectrum and landscapes as events. */
@@ -87,27 +87,27 @@ async function runAnalysisJob(msg: TrainerStartMessage & { analysis: NonNullable
   for (const l of result.landscapes) emit(l);
   clearInterval(heartbeat);
   await channel.send({ type: 'heartbeat', at: Date.now(), rssBytes: process.memoryUsage().rss });
-  process.exit(0);
+  process.exit(TRAINER_EXIT.ok);
 }
 
 channel.onMessage((msg) => {
   if (msg.type === 'stop') {
     abort.abort();
-    if (!started) void exitAfter(null, 0);
+    if (!started) void exitAfter(null, TRAINER_EXIT.ok);
     return;
   }
   if (started) return;
   started = true;
   const job = msg.analysis ? runAnalysisJob({ ...msg, analysis: msg.analysis }) : runTraining(msg);
-  job.catch((err: unknown) => exitAfter({ type: 'fatal', message: err instanceof Error ? err.message : String(err) }, 1));
+  job.catch((err: unknown) => exitAfter({ type: 'fatal', message: err instanceof Error ? err.message : String(err) }, TRAINER_EXIT.fatal));
 });
 
 channel.onParentGone(() => {
   // Nobody will record what this run does any more: stop at once rather than train blind.
-  process.exit(3);
+  process.exit(TRAINER_EXIT.parentGone);
 });
 
-process.on('uncaughtException', (err) => void exitAfter({ type: 'fatal', message: `uncaught: ${err.stack ?? err.message}` }, 1));
-process.on('unhandledRejection', (err) => void exitAfter({ type: 'fatal', message: `unhandled rejection: ${err instanceof Error ? err.message : String(err)}` }, 1));
+process.on('uncaughtException', (err) => void exitAfter({ type: 'fatal', message: `uncaught: ${err.stack ?? err.message}` }, TRAINER_EXIT.fatal));
+process.on('unhandledRejection', (err) => void exitAfter({ type: 'fatal', message: `unhandled rejection: ${err instanceof Error ? err.message : String(err)}` }, TRAINER_EXIT.fatal));
 
 void channel.send({ type: 'ready', pid: process.pid });

@@ -1,9 +1,10 @@
 // The one main window, created with the security defaults of DESIGN.md.
 import { join } from 'node:path';
 import { BrowserWindow } from 'electron';
-import { applyWindowSecurity } from './security';
+import type { AppPages } from './app-pages';
+import { applyContentsSecurity, SECURE_WEB_PREFERENCES } from './security';
 
-export function createMainWindow(devServerUrl: string | undefined): BrowserWindow {
+export function createMainWindow(pages: AppPages, icon?: string): BrowserWindow {
   const win = new BrowserWindow({
     width: 1440,
     height: 900,
@@ -11,18 +12,16 @@ export function createMainWindow(devServerUrl: string | undefined): BrowserWindo
     minHeight: 700,
     show: false,
     title: 'SAM Studio',
+    icon,
     webPreferences: {
+      ...SECURE_WEB_PREFERENCES,
       preload: join(__dirname, '../preload/index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
       spellcheck: false,
     },
   });
-  applyWindowSecurity(win, devServerUrl);
+  applyContentsSecurity(win.webContents, pages);
   win.once('ready-to-show', () => win.show());
-  if (devServerUrl) void win.loadURL(devServerUrl);
-  else void win.loadFile(join(__dirname, '../renderer/index.html'));
+  if (pages.devServerUrl) void win.loadURL(pages.devServerUrl);
+  else void win.loadFile(pages.indexHtml);
   return win;
 }

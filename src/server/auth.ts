@@ -1,6 +1,7 @@
 // The browser door's guard: a random token (in the printed URL) on every /api request and on the
-// WebSocket upgrade, and a Host check so a web page on another origin cannot reach the server
-// through DNS rebinding.
+// WebSocket upgrade, a Host check so a web page on another origin cannot reach the server through
+// DNS rebinding, and an Origin check: browsers let any page open a WebSocket to any host (no
+// same-origin policy), so a page elsewhere that learnt the token must still be refused.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
@@ -26,9 +27,24 @@ export function tokenMatches(presented: string | null, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** The names the server may be addressed by: loopback only. */
+function loopbackHosts(port: number): string[] {
+  return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+}
+
 /** Only loopback names may address the server (blocks DNS-rebinding pages). */
 export function hostAllowed(req: IncomingMessage, port: number): boolean {
   const host = req.headers.host;
-  if (!host) return false;
-  return host === `127.0.0.1:${port}` || host === `localhost:${port}` || host === `[::1]:${port}`;
+  return host !== undefined && loopbackHosts(port).includes(host);
+}
+
+/**
+ * A request a browser sends from a page carries that page's Origin; only the app's own pages
+ * (this server, by a loopback name) may use the API. No Origin = not a browser page (the CLI,
+ * tests, curl), which the token alone guards.
+ */
+export function originAllowed(req: IncomingMessage, port: number): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  return loopbackHosts(port).some((h) => origin === `http://${h}`);
 }

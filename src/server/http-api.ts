@@ -72,12 +72,22 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
 }
 
-async function readBody(req: IncomingMessage, limit = 5 * 1024 * 1024): Promise<string> {
+/** Request bodies are JSON argument lists; none is near this. */
+export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+class PayloadTooLarge extends Error {
+  constructor() {
+    super(`the request body is over ${MAX_BODY_BYTES.toLocaleString('en-US')} bytes`);
+    this.name = 'PayloadTooLarge';
+  }
+}
+
+async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const c of req as AsyncIterable<Buffer>) {
     size += c.length;
-    if (size > limit) throw new Error(`request body over ${limit} bytes`);
+    if (size > limit) throw new PayloadTooLarge();
     chunks.push(c);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -104,6 +114,10 @@ export async function handleApi(handlers: ApiHandlers, req: IncomingMessage, res
     try {
       args = JSON.parse((await readBody(req)) || '[]');
     } catch (err) {
+      if (err instanceof PayloadTooLarge) {
+        res.setHeader('connection', 'close');
+        return sendJson(res, 413, { error: { name: err.name, message: err.message } });
+      }
       return sendJson(res, 400, { error: { name: 'BadRequest', message: `body must be a JSON array of arguments: ${(err as Error).message}` } });
     }
     const reply = await dispatchApiCall(handlers, 0, call[1], args);

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { AppInfo, StudioApi } from '../shared/api';
 import type { ApiHandlers } from '../shared/dispatch';
-import { hostAllowed, newToken, presentedToken, tokenMatches } from './auth';
+import { hostAllowed, newToken, originAllowed, presentedToken, tokenMatches } from './auth';
 import { handleApi } from './http-api';
 import { serveStatic } from './static-files';
 import { serveWebSocket } from './ws-api';
@@ -53,6 +53,12 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       return;
     }
     if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
+      if (!originAllowed(req, port)) {
+        res.writeHead(403, { 'content-type': 'application/json' }).end(
+          JSON.stringify({ error: { name: 'ForbiddenOrigin', message: `requests from ${String(req.headers.origin).slice(0, 200)} are not allowed: open the URL sam-studio serve printed` } }),
+        );
+        return;
+      }
       if (!tokenMatches(presentedToken(req), token)) {
         res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' }).end(
           JSON.stringify({ error: { name: 'Unauthorized', message: 'missing or wrong token: use the URL sam-studio serve printed' } }),
@@ -79,7 +85,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if (url.pathname !== '/ws') return refuse(404, 'Not Found');
-    if (!hostAllowed(req, port)) return refuse(403, 'Forbidden');
+    if (!hostAllowed(req, port) || !originAllowed(req, port)) return refuse(403, 'Forbidden');
     if (!tokenMatches(presentedToken(req), token)) return refuse(401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => serveWebSocket(ws, handlers, (l) => services.subscribe(l)));
   });

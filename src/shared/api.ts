@@ -93,10 +93,16 @@ export const seriesQuerySchema = z.strictObject({
 });
 export type SeriesQuery = z.input<typeof seriesQuerySchema>;
 
+/** A run's name and tags, the same bounds wherever they are written (create, update, sweep). */
+export const runNameSchema = z.string().min(1, 'a run name must not be empty').max(200, 'a run name has at most 200 characters');
+export const runTagsSchema = z
+  .array(z.string().min(1, 'a tag must not be empty').max(50, 'a tag has at most 50 characters'))
+  .max(50, 'a run has at most 50 tags');
+
 export const runPatchSchema = z.strictObject({
-  name: z.string().min(1).max(200).optional(),
+  name: runNameSchema.optional(),
   notes: z.string().max(100000).optional(),
-  tags: z.array(z.string().min(1).max(50)).max(50).optional(),
+  tags: runTagsSchema.optional(),
   archived: z.boolean().optional(),
 });
 export type RunPatch = z.infer<typeof runPatchSchema>;
@@ -190,7 +196,7 @@ export const apiRequestSchemas = {
   datasets: z.tuple([]),
   listRuns: z.tuple([runQuerySchema]),
   getRun: z.tuple([id]),
-  createRun: z.tuple([runConfigSchema, z.strictObject({ name: z.string().max(200).optional(), tags: z.array(z.string()).optional() }).default({})]),
+  createRun: z.tuple([runConfigSchema, z.strictObject({ name: runNameSchema.optional(), tags: runTagsSchema.optional() }).default({})]),
   previewSweep: z.tuple([sweepSpecSchema]),
   createSweep: z.tuple([sweepSpecSchema]),
   stopRun: z.tuple([id]),

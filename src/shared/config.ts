@@ -29,6 +29,23 @@ export type BackendName = (typeof BACKEND_NAMES)[number];
 const positiveInt = (what: string) =>
   z.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).positive(`${what} must be at least 1`);
 
+/**
+ * Upper bounds on sizes: a layer of 1e8 units fails deep in tfjs ("Invalid typed array length")
+ * or exhausts memory; these fail here, naming the field. Far above any model this app trains.
+ */
+export const SIZE_LIMITS = {
+  width: 16_384,
+  filters: 4_096,
+  resnetWidth: 1_024,
+  widen: 32,
+  depth: 202,
+  samples: 1_000_000,
+  iterations: 10_000,
+  /** Weights between an MLP's hidden layers (2^27 floats = 512 MiB, before optimizer state). */
+  mlpWeights: 2 ** 27,
+} as const;
+const bounded = (what: string, max: number) => positiveInt(what).max(max, `${what} must be ≤ ${max.toLocaleString('en-US')}`);
+
 export const dataSchema = z
   .strictObject({
     name: z.enum(DATASET_NAMES, {
@@ -57,7 +74,7 @@ export const dataSchema = z
     /** csv and images only, when there is no separate test file/folder: fraction held out as the test set (default 0.2). */
     testSplit: z.number().gt(0, 'data.testSplit must be > 0').max(0.5, 'data.testSplit must be ≤ 0.5').optional(),
     /** Synthetic sets only. */
-    samples: positiveInt('data.samples').optional(),
+    samples: bounded('data.samples', SIZE_LIMITS.samples).optional(),
     noise: z.number().min(0).max(5).optional(),
   })
   .superRefine((d, ctx) => {
@@ -79,33 +96,49 @@ export const dataSchema = z
   });
 export type DataConfig = z.output<typeof dataSchema>;
 
-export const ACTIVATIONS = ['relu', 'tanh', 'gelu', 'sigmoid', 'elu'] as const;
+export const ACTIVATIONS = ['relu', 'tanh', 'gelu', 'sigmoid', 'elu', 'softplus'] as const;
+export type ActivationName = (typeof ACTIVATIONS)[number];
+/**
+ * Hidden-layer activation of every model kind the engine builds. ReLU by default (stored runs
+ * without the field keep it); a smooth one (tanh, softplus, gelu, sigmoid) gives a twice
+ * differentiable loss, on which finite-difference Hessians can be checked against exact ones.
+ */
+const activationField = z.enum(ACTIVATIONS, { error: () => `model.activation must be one of ${ACTIVATIONS.join(', ')}` }).default('relu');
 
 export const modelSchema = z.discriminatedUnion(
   'kind',
   [
     z.strictObject({
       kind: z.literal('mlp'),
-      hidden: z.array(positiveInt('model.hidden[i]')).max(16).default([512, 512]),
-      activation: z.enum(ACTIVATIONS).default('relu'),
+      hidden: z
+        .array(bounded('model.hidden[i]', SIZE_LIMITS.width))
+        .max(16)
+        .default([512, 512])
+        .refine((h) => h.slice(1).reduce((n, w, i) => n + w * h[i], 0) <= SIZE_LIMITS.mlpWeights, {
+          message: `model.hidden: the hidden layers would hold more than ${SIZE_LIMITS.mlpWeights.toLocaleString('en-US')} weights between them; use fewer or narrower layers`,
+        }),
+      activation: activationField,
       dropout: z.number().min(0).max(0.9, 'model.dropout must be < 0.9').default(0),
     }),
     z.strictObject({
       kind: z.literal('cnn'),
-      filters: z.array(positiveInt('model.filters[i]')).min(1).max(6).default([32, 64]),
-      dense: positiveInt('model.dense').default(128),
+      filters: z.array(bounded('model.filters[i]', SIZE_LIMITS.filters)).min(1).max(6).default([32, 64]),
+      dense: bounded('model.dense', SIZE_LIMITS.width).default(128),
       dropout: z.number().min(0).max(0.9).default(0),
+      activation: activationField,
     }),
-    z.strictObject({ kind: z.literal('resnet20'), width: positiveInt('model.width').default(16) }),
-    z.strictObject({ kind: z.literal('resnet18'), width: positiveInt('model.width').default(64) }),
+    z.strictObject({ kind: z.literal('resnet20'), width: bounded('model.width', SIZE_LIMITS.resnetWidth).default(16), activation: activationField }),
+    z.strictObject({ kind: z.literal('resnet18'), width: bounded('model.width', SIZE_LIMITS.resnetWidth).default(64), activation: activationField }),
     z.strictObject({
       kind: z.literal('wrn'),
       depth: z
         .number()
         .int()
         .refine((d) => d >= 10 && (d - 4) % 6 === 0, 'model.depth must be 6n+4 (10, 16, 22, 28, …)')
+        .refine((d) => d <= SIZE_LIMITS.depth, `model.depth must be ≤ ${SIZE_LIMITS.depth}`)
         .default(16),
-      widen: positiveInt('model.widen').default(4),
+      widen: bounded('model.widen', SIZE_LIMITS.widen).default(4),
+      activation: activationField,
     }),
     z.strictObject({
       kind: z.literal('layers'),
@@ -256,8 +289,8 @@ export const hessianSchema = z.strictObject({
   atEnd: z.boolean().default(true),
   topK: z.number().int().min(1, 'hessian.topK must be 1–20').max(20, 'hessian.topK must be 1–20').default(5),
   /** Size of the fixed, seeded batch the Hessian is taken on. */
-  batchSize: positiveInt('hessian.batchSize').default(1024),
-  maxIterations: positiveInt('hessian.maxIterations').default(100),
+  batchSize: bounded('hessian.batchSize', 65_536).default(1024),
+  maxIterations: bounded('hessian.maxIterations', SIZE_LIMITS.iterations).default(100),
   tolerance: z.number().positive().default(1e-3),
   trace: z.boolean().default(true),
   density: z.boolean().default(false),

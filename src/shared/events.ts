@@ -70,7 +70,12 @@ export interface SpectrumResult {
   trace: number | null;
   traceStdErr: number | null;
   density: { grid: number[]; values: number[] } | null;
+  /** How the Hessian-vector products were computed: exact double backprop or central finite differences. */
   hvp: 'exact' | 'finite-difference';
+  /** Relative finite-difference step (weights moved by fdStep·‖w‖); set when hvp is 'finite-difference'. */
+  fdStep?: number;
+  /** Why this method: the exact-vs-finite-difference check's outcome, or that it was requested. Absent in older spectra. */
+  hvpReason?: string;
   hessianBatchSize: number;
   iterations: number;
   elapsedMs: number;

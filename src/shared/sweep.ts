@@ -11,21 +11,33 @@ import {
   type RunConfigInput,
 } from './config';
 
-export const sweepSpecSchema = z.strictObject({
-  name: z.string().min(1, 'sweep name must not be empty').max(200),
-  /** The config every run starts from; its `sam` block is replaced per grid point. */
-  base: runConfigSchema,
-  rho: z.array(z.number().min(0, 'sweep rho values must be ≥ 0')).min(1, 'pick at least one ρ'),
-  /** null = whole batch. */
-  m: z.array(z.number().int().positive().nullable()).default([null]),
-  p: z.array(z.union([z.literal(2), z.literal('inf')])).default([2]),
-  /** SAM variants to run side by side (each at every grid point); empty = the base config's (or SAM). */
-  variants: z.array(samVariantSchema).default([]),
-  lr: z.array(z.number().positive('sweep lr values must be > 0')).default([]),
-  seeds: z.array(z.number().int().min(0)).min(1, 'pick at least one seed').default([0]),
-  /** Add one SGD (no-SAM) run per lr × seed. Practitioners compare against it, so on by default. */
-  baseline: z.boolean().default(true),
-});
+/** A grid bigger than this is a typo (or an attack), not a study: each run is a process and a row. */
+export const MAX_SWEEP_RUNS = 1000;
+
+export const sweepSpecSchema = z
+  .strictObject({
+    name: z.string().min(1, 'sweep name must not be empty').max(200),
+    /** The config every run starts from; its `sam` block is replaced per grid point. */
+    base: runConfigSchema,
+    rho: z.array(z.number().min(0, 'sweep rho values must be ≥ 0')).min(1, 'pick at least one ρ'),
+    /** null = whole batch. */
+    m: z.array(z.number().int().positive().nullable()).default([null]),
+    p: z.array(z.union([z.literal(2), z.literal('inf')])).default([2]),
+    /** SAM variants to run side by side (each at every grid point); empty = the base config's (or SAM). */
+    variants: z.array(samVariantSchema).default([]),
+    lr: z.array(z.number().positive('sweep lr values must be > 0')).default([]),
+    seeds: z.array(z.number().int().min(0)).min(1, 'pick at least one seed').default([0]),
+    /** Add one SGD (no-SAM) run per lr × seed. Practitioners compare against it, so on by default. */
+    baseline: z.boolean().default(true),
+  })
+  .superRefine((s, ctx) => {
+    // At most this many (variants that cannot chunk take only the whole-batch m).
+    const grid = Math.max(1, s.variants.length) * s.rho.length * s.m.length * s.p.length;
+    const runs = s.seeds.length * Math.max(1, s.lr.length) * ((s.baseline ? 1 : 0) + grid);
+    if (runs > MAX_SWEEP_RUNS) {
+      ctx.addIssue({ code: 'custom', path: ['rho'], message: `this sweep would create up to ${runs.toLocaleString('en-US')} runs; at most ${MAX_SWEEP_RUNS.toLocaleString('en-US')} (use fewer ρ, m, p, variant, lr or seed values)` });
+    }
+  });
 export type SweepSpec = z.output<typeof sweepSpecSchema>;
 export type SweepSpecInput = z.input<typeof sweepSpecSchema>;
 

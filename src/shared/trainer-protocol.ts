@@ -42,6 +42,18 @@ export type TrainerToParent =
 
 export const TRAINER_HEARTBEAT_MS = 2_000;
 
+/**
+ * The trainer's own exit codes. All ≥ 64, so none is read as a signal number: Electron reports a
+ * utility process killed by signal N as exit code N (electron-trainer-launcher.ts).
+ */
+export const TRAINER_EXIT = {
+  ok: 0,
+  /** The process failed outside train() (it sent a `fatal` message first). EX_SOFTWARE. */
+  fatal: 70,
+  /** The parent went away; nobody records the run any more. EX_TEMPFAIL. */
+  parentGone: 75,
+} as const;
+
 export function isParentToTrainer(m: unknown): m is ParentToTrainer {
   const t = (m as { type?: unknown } | null)?.type;
   return t === 'start' || t === 'stop';

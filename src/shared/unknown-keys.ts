@@ -106,8 +106,21 @@ export function issuesToFieldErrors(schema: z.ZodType, issues: readonly z.core.$
       });
     }
     const field = fieldPath(i.path.slice(dropPrefix));
+    const overflow = nonFiniteNumber(i);
+    if (overflow === 'NaN') return [{ field, message: `${field || 'the value'} must be a number, got NaN` }];
+    if (overflow) return [{ field, message: `${field || 'the value'} must be a finite number, got ${overflow}; a number beyond ±1.8e308 (such as 1e400) overflows to Infinity` }];
     // zod's own messages do not name the field; ours do. Prefix where it is missing.
     const message = field && !i.message.includes(field) ? `${field}: ${i.message}` : i.message;
     return [{ field, message }];
   });
+}
+
+/**
+ * "Infinity", "-Infinity" or "NaN" when a number field got a non-finite number (JSON's 1e400 parses
+ * to Infinity): zod reports it as "expected number", which reads as if the value were text.
+ */
+function nonFiniteNumber(i: z.core.$ZodIssue): string | null {
+  if (i.code !== 'invalid_type' || i.expected !== 'number') return null;
+  const received = (i as { received?: unknown }).received;
+  return received === 'Infinity' || received === '-Infinity' || received === 'NaN' ? received : null;
 }

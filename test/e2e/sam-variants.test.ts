@@ -27,7 +27,8 @@ describe.skipIf(!existsSync(FASHION))('SAM variants in Chromium', () => {
     await fill('logEvery', 3);
     await fill('optimizer.lr', 0.05);
     await fill('name', 'e2e looksam');
-    await ctx.page.check('#method-looksam');
+    await ctx.page.check('#method-sam');
+    await ctx.page.selectOption(fieldId('sam.variant.kind'), 'looksam');
     await expect.poll(() => ctx.page.textContent('[data-testid="sam-variant-note"]')).toContain('Liu et al., CVPR 2022');
     await fill('sam.variant.k', 0);
     await expect.poll(() => fieldErrors('sam.variant.k')).toEqual([expect.stringContaining('sam.variant.k must be at least 1')]);
@@ -36,12 +37,12 @@ describe.skipIf(!existsSync(FASHION))('SAM variants in Chromium', () => {
     await expect.poll(() => fieldErrors('sam.variant.k')).toEqual([]);
 
     // SAM-ON needs normalisation layers; the MLP has none, and the form says so at the variant.
-    await ctx.page.check('#method-sam-on');
+    await ctx.page.selectOption(fieldId('sam.variant.kind'), 'sam-on');
     await expect.poll(() => fieldErrors('sam.variant.kind')).toEqual([expect.stringContaining('model.kind "mlp" has none')]);
-    await ctx.page.check('#method-looksam');
+    await ctx.page.selectOption(fieldId('sam.variant.kind'), 'looksam');
     // Switching back keeps what was typed for LookSAM.
     await expect.poll(() => ctx.page.inputValue(fieldId('sam.variant.k'))).toBe('3');
-    await expect.poll(() => ctx.page.textContent('.submit .summary')).toContain('LookSAM(ρ=0.05 k=3 α=0.7) + sgd lr=0.05');
+    await expect.poll(() => ctx.page.textContent('.submit .summary')).toContain('LookSAM ρ=0.05 k=3 α=0.7');
     await ctx.page.screenshot({ path: join(screenshotDir(), 'new-run-looksam.png'), fullPage: true });
 
     await expect.poll(() => ctx.page.isEnabled('#train')).toBe(true);

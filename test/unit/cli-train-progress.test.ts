@@ -45,4 +45,18 @@ describe('train progress printer', () => {
     expect(summarize({ event: 'failed', runId: null, reason: 'loss became NaN at step 6', step: 6 })).toBe('failed: loss became NaN at step 6');
     expect(summarize({ event: 'stopped', runId: 4, step: 28, checkpoint: '/x/c.ckpt' }, 'sam-studio resume --run 4')).toBe('stopped at step 28 with a checkpoint: /x/c.ckpt\ncontinue with: sam-studio resume --run 4');
   });
+
+  it('names how each Hessian spectrum was computed and warns under a finite-difference one', () => {
+    const spectrum = (hvp: 'exact' | 'finite-difference'): TrainerEvent => ({
+      event: 'spectrum', runId: null, epoch: 2, step: 20, topEigenvalues: [12.5, 3], lambdaMaxOverLambda5: null, trace: null, traceStdErr: null, density: null,
+      hvp, ...(hvp === 'finite-difference' ? { fdStep: 3e-4, hvpReason: 'double backpropagation failed: gradient function not found for LRNGrad' } : {}),
+      hessianBatchSize: 64, iterations: 9, elapsedMs: 5,
+    });
+    const exact = capture(false, [spectrum('exact')]);
+    expect(exact).toContain('Hessian at epoch 2: λ = [12.50, 3.000]  (exact (double backprop))');
+    expect(exact).not.toContain('warning');
+    const fd = capture(false, [spectrum('finite-difference')]);
+    expect(fd).toContain('(finite differences (step 3e-4·‖w‖))');
+    expect(fd).toMatch(/warning: Finite-difference spectrum: .* Why finite differences: double backpropagation failed: gradient function not found for LRNGrad\./);
+  });
 });

@@ -34,6 +34,15 @@ describe('run config schema', () => {
     expect(c.schedule.kind).toBe('constant');
   });
 
+  it('conv nets take model.activation: ReLU by default (stored runs keep their meaning), a smooth one on request, a bad one named', () => {
+    for (const kind of ['cnn', 'resnet20', 'resnet18', 'wrn'] as const) {
+      expect(parseRunConfig({ ...base, model: { kind } }).model).toMatchObject({ kind, activation: 'relu' });
+      expect(parseRunConfig({ ...base, model: { kind, activation: 'softplus' } }).model).toMatchObject({ kind, activation: 'softplus' });
+    }
+    const errs = errorsOf({ ...base, model: { kind: 'resnet20', activation: 'swish' } });
+    expect(errs).toEqual([{ field: 'model.activation', message: 'model.activation must be one of relu, tanh, gelu, sigmoid, elu, softplus' }]);
+  });
+
   it('rejects a negative rho, naming sam.rho', () => {
     const errs = errorsOf({ ...base, sam: { rho: -0.1 } });
     expect(errs).toEqual([{ field: 'sam.rho', message: expect.stringContaining('sam.rho must be ≥ 0') }]);

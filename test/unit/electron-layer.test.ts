@@ -1,49 +1,24 @@
 // The thin Electron layer, with only the Electron binary replaced (it cannot run on CI machines):
-// IPC requests are validated by the shared schemas and refused from foreign frames; windows get
-// the security defaults; navigation and new windows are denied.
+// IPC requests are validated by the shared schemas and refused from any page but the app's own
+// index.html; windows get the security defaults; navigation, new windows, foreign files, remote
+// requests and permissions are denied; only allow-listed links reach the user's browser.
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { fake, FakeBrowserWindow } from './helpers/fake-electron';
 
-type Handler = (event: { senderFrame: { url: string } | null }, ...args: unknown[]) => Promise<unknown> | unknown;
-const fake = vi.hoisted(() => {
-  const handlers = new Map<string, Handler>();
-  const windows: { options: Record<string, unknown>; events: Map<string, (...a: unknown[]) => void>; openHandler?: (d: { url: string }) => unknown; sent: unknown[][] }[] = [];
-  const opened: string[] = [];
-  class BrowserWindow {
-    webContents: Record<string, unknown>;
-    constructor(public options: Record<string, unknown>) {
-      const rec = { options, events: new Map<string, (...a: unknown[]) => void>(), sent: [] as unknown[][] } as (typeof windows)[number];
-      windows.push(rec);
-      this.webContents = {
-        setWindowOpenHandler: (h: (d: { url: string }) => unknown) => (rec.openHandler = h),
-        on: (name: string, l: (...a: unknown[]) => void) => rec.events.set(name, l),
-        send: (...a: unknown[]) => rec.sent.push(a),
-      };
-    }
-    static getAllWindows = () => [];
-    once() {}
-    loadURL() { return Promise.resolve(); }
-    loadFile() { return Promise.resolve(); }
-    isDestroyed() { return false; }
-  }
-  return {
-    handlers,
-    windows,
-    opened,
-    module: {
-      ipcMain: { handle: (ch: string, h: Handler) => handlers.set(ch, h), removeHandler: (ch: string) => handlers.delete(ch) },
-      BrowserWindow,
-      shell: { openExternal: (u: string) => (opened.push(u), Promise.resolve()) },
-      app: {},
-      session: {},
-    },
-  };
-});
-vi.mock('electron', () => ({ ...fake.module, default: fake.module }));
+vi.mock('electron', async () => (await import('./helpers/fake-electron')).electronModule);
 
 import { registerIpc } from '../../src/main/ipc';
 import { createMainWindow } from '../../src/main/window';
+import { electronPrintToPdf } from '../../src/main/electron-pdf';
+import { applySessionSecurity } from '../../src/main/security';
+import { isAppPage, type AppPages } from '../../src/main/app-pages';
+import { APP_CSP } from '../../src/main/csp';
+import { cspMetaPlugin } from '../../electron.vite.config';
 import { IPC_CHANNELS } from '../../src/shared/api-methods';
 import type { WireReply } from '../../src/shared/wire';
+import { makeTempDir } from './helpers/tmp';
 
 const calls: { method: string; args: unknown[] }[] = [];
 const services = new Proxy(
@@ -56,60 +31,155 @@ const services = new Proxy(
 
 const goodConfig = { epochs: 1, batchSize: 32, data: { name: 'synthetic-moons' }, model: { kind: 'mlp', hidden: [8] }, optimizer: { kind: 'sgd', lr: 0.1 } };
 
-describe('Electron IPC door', () => {
-  beforeEach(() => {
-    calls.length = 0;
-    fake.handlers.clear();
-  });
+/** The built app as it sits on a user's disk. */
+const appDir = resolve('/opt/SAM Studio/resources/app.asar/out/renderer');
+const pages: AppPages = { indexHtml: join(appDir, 'index.html') };
+const indexUrl = pathToFileURL(pages.indexHtml).href;
+const dev: AppPages = { ...pages, devServerUrl: 'http://localhost:5173' };
 
-  it('passes a valid request from the app page to the services', async () => {
-    registerIpc(services, undefined);
-    const handler = fake.handlers.get(IPC_CHANNELS.call)!;
-    const reply = (await handler({ senderFrame: { url: 'file:///app/out/renderer/index.html' } }, 'createRun', [goodConfig])) as WireReply;
+type Handler = (event: { senderFrame: { url: string } | null }, ...args: unknown[]) => Promise<unknown>;
+const callHandler = () => fake.ipcHandlers.get(IPC_CHANNELS.call) as unknown as Handler;
+
+beforeEach(() => {
+  calls.length = 0;
+  fake.reset();
+});
+
+describe('Electron IPC door', () => {
+  it('passes a valid request from the app page (any #route) to the services', async () => {
+    registerIpc(services, pages);
+    const reply = (await callHandler()({ senderFrame: { url: `${indexUrl}#/runs` } }, 'createRun', [goodConfig])) as WireReply;
     expect(reply.ok).toBe(true);
     expect(calls).toEqual([{ method: 'createRun', args: [expect.objectContaining({ seed: 0, sam: null }), {}] }]);
   });
 
   it('refuses a bad payload with field-named issues and never calls the service', async () => {
-    registerIpc(services, undefined);
-    const handler = fake.handlers.get(IPC_CHANNELS.call)!;
-    const reply = (await handler({ senderFrame: { url: 'file:///app/index.html' } }, 'createRun', [{ ...goodConfig, batchSize: 32, sam: { rho: 0.05, m: 5 } }])) as WireReply;
+    registerIpc(services, pages);
+    const reply = (await callHandler()({ senderFrame: { url: indexUrl } }, 'createRun', [{ ...goodConfig, batchSize: 32, sam: { rho: 0.05, m: 5 } }])) as WireReply;
     expect(reply.ok).toBe(false);
     if (!reply.ok) expect(reply.error.issues).toEqual([{ field: 'sam.m', message: expect.stringContaining('does not divide batchSize = 32') }]);
     expect(calls).toEqual([]);
   });
 
-  it('refuses calls from frames that are not the app', async () => {
-    registerIpc(services, 'http://localhost:5173');
-    const handler = fake.handlers.get(IPC_CHANNELS.call)!;
-    const reply = (await handler({ senderFrame: { url: 'https://evil.example/' } }, 'deleteRun', [1])) as WireReply;
-    expect(reply).toMatchObject({ ok: false, error: { name: 'ForbiddenError' } });
-    const dev = (await handler({ senderFrame: { url: 'http://localhost:5173/#/runs' } }, 'getRun', [1])) as WireReply;
-    expect(dev.ok).toBe(true);
+  it('refuses calls from any other page: a remote one, another local file, a look-alike dev server', async () => {
+    registerIpc(services, pages);
+    for (const url of [
+      'https://evil.example/',
+      'file:///tmp/downloaded.html',
+      pathToFileURL(join(appDir, 'assets', 'index.html')).href,
+      pathToFileURL(join(appDir, '..', 'index.html')).href,
+      '',
+    ]) {
+      const reply = (await callHandler()({ senderFrame: url ? { url } : null }, 'deleteRun', [1])) as WireReply;
+      expect(reply, url).toMatchObject({ ok: false, error: { name: 'ForbiddenError' } });
+    }
+    fake.ipcHandlers.clear();
+    registerIpc(services, dev);
+    const lookAlike = (await callHandler()({ senderFrame: { url: 'http://localhost:5173.evil.example/' } }, 'deleteRun', [1])) as WireReply;
+    expect(lookAlike).toMatchObject({ ok: false, error: { name: 'ForbiddenError' } });
+    const devPage = (await callHandler()({ senderFrame: { url: 'http://localhost:5173/#/runs' } }, 'getRun', [1])) as WireReply;
+    expect(devPage.ok).toBe(true);
     expect(calls.map((c) => c.method)).toEqual(['getRun']);
   });
 
   it('unregisters its handler', () => {
-    const off = registerIpc(services, undefined);
+    const off = registerIpc(services, pages);
     off();
-    expect(fake.handlers.has(IPC_CHANNELS.call)).toBe(false);
+    expect(fake.ipcHandlers.has(IPC_CHANNELS.call)).toBe(false);
   });
 });
 
-describe('main window', () => {
-  it('is sandboxed, context-isolated, without Node, and denies navigation and new windows', () => {
-    createMainWindow(undefined);
-    const w = fake.windows.at(-1)!;
-    expect(w.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
-    expect(w.openHandler!({ url: 'https://arxiv.org/abs/2010.01412' })).toEqual({ action: 'deny' });
-    expect(fake.opened).toEqual(['https://arxiv.org/abs/2010.01412']);
-    expect(w.openHandler!({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
-    expect(fake.opened).toHaveLength(1);
+describe('windows', () => {
+  const navigate = (w: FakeBrowserWindow, event: 'will-navigate' | 'will-redirect', url: string) => {
     let prevented = false;
-    w.events.get('will-navigate')!({ preventDefault: () => (prevented = true) }, 'https://evil.example/');
-    expect(prevented).toBe(true);
-    prevented = false;
-    w.events.get('will-navigate')!({ preventDefault: () => (prevented = true) }, 'file:///app/out/renderer/index.html');
-    expect(prevented).toBe(false);
+    w.webContents.handlers.get(event)!({ preventDefault: () => (prevented = true) }, url);
+    return !prevented;
+  };
+
+  it('main window: sandboxed, context-isolated, no Node, no middle-click; loads the pinned index.html', () => {
+    const w = (createMainWindow(pages), fake.windows.at(-1)!);
+    expect(w.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, disableBlinkFeatures: 'Auxclick' });
+    expect(w.loaded).toBe(pages.indexHtml);
+  });
+
+  it('main window: navigates only to the app page; a foreign file:// URL is refused', () => {
+    createMainWindow(pages);
+    const w = fake.windows.at(-1)!;
+    expect(navigate(w, 'will-navigate', `${indexUrl}#/compare`)).toBe(true);
+    for (const url of ['https://evil.example/', 'file:///etc/passwd', 'file:///app/out/renderer/index.html', pathToFileURL(join(appDir, 'other.html')).href, 'file://remote-host/share/index.html']) {
+      expect(navigate(w, 'will-navigate', url), url).toBe(false);
+      expect(navigate(w, 'will-redirect', url), url).toBe(false);
+    }
+  });
+
+  it('main window: new windows are denied; only allow-listed https links go to the browser', () => {
+    createMainWindow(pages);
+    const w = fake.windows.at(-1)!;
+    expect(w.webContents.openHandler!({ url: 'https://arxiv.org/abs/2010.01412' })).toEqual({ action: 'deny' });
+    for (const url of ['file:///etc/passwd', 'http://arxiv.org/abs/2010.01412', 'https://evil.example/', 'https://arxiv.org.evil.example/', 'smb://server/share', 'https://user@arxiv.org/']) {
+      expect(w.webContents.openHandler!({ url })).toEqual({ action: 'deny' });
+    }
+    expect(fake.opened).toEqual(['https://arxiv.org/abs/2010.01412']);
+  });
+
+  it('the PDF printer window: no JavaScript, no middle-click, never navigates, opens nothing', async () => {
+    const dir = makeTempDir('sam-pdf-');
+    await electronPrintToPdf('<p>report</p>', join(dir, 'r.pdf'));
+    const w = fake.windows.at(-1)!;
+    expect(w.options.webPreferences).toMatchObject({ javascript: false, sandbox: true, contextIsolation: true, disableBlinkFeatures: 'Auxclick' });
+    expect(navigate(w, 'will-navigate', 'https://evil.example/')).toBe(false);
+    expect(navigate(w, 'will-navigate', indexUrl)).toBe(false);
+    expect(w.webContents.openHandler!({ url: 'https://arxiv.org/abs/2010.01412' })).toEqual({ action: 'deny' });
+    expect(fake.opened).toEqual([]);
+    expect(w.destroyed).toBe(true);
+  });
+});
+
+describe('session', () => {
+  const allowed = (url: string) => {
+    let cancel: boolean | null = null;
+    fake.session.beforeRequest!({ url }, (r) => (cancel = r.cancel));
+    return cancel === false;
+  };
+
+  it('loads only the app page and the files beside it; nothing remote, no other local file', () => {
+    applySessionSecurity(pages);
+    expect(allowed(indexUrl)).toBe(true);
+    expect(allowed(pathToFileURL(join(appDir, 'assets', 'index-abc123.js')).href)).toBe(true);
+    expect(allowed('data:image/png;base64,AAAA')).toBe(true);
+    for (const url of ['https://cdn.example/x.js', 'file:///etc/passwd', pathToFileURL(join(appDir, '..', '..', 'package.json')).href, 'file:///opt/SAM%20Studio/resources/app.asar/out/renderer/../main/index.js']) {
+      expect(allowed(url), url).toBe(false);
+    }
+  });
+
+  it('in development, only the dev server itself (and its hot-reload socket)', () => {
+    applySessionSecurity(dev);
+    expect(allowed('http://localhost:5173/src/main.ts')).toBe(true);
+    expect(allowed('ws://localhost:5173/')).toBe(true);
+    expect(allowed('http://localhost:5173.evil.example/x.js')).toBe(false);
+    expect(allowed('http://localhost:5174/')).toBe(false);
+    expect(allowed(indexUrl)).toBe(false);
+    expect(isAppPage('http://localhost:5173.evil.example/', dev)).toBe(false);
+  });
+
+  it('grants no permission, on request or on a synchronous check', () => {
+    applySessionSecurity(pages);
+    let granted: boolean | null = null;
+    fake.session.permissionRequest!({}, 'media', (ok) => (granted = ok));
+    expect(granted).toBe(false);
+    for (const p of ['clipboard-read', 'notifications', 'media', 'geolocation', 'hid']) expect(fake.session.permissionCheck!({}, p, indexUrl, {})).toBe(false);
+    expect(fake.session.devicePermission!({ deviceType: 'usb', origin: indexUrl })).toBe(false);
+  });
+
+  it('sends the CSP on every response, and the build writes it into index.html as a <meta>', () => {
+    applySessionSecurity(pages);
+    let headers: Record<string, string[]> = {};
+    fake.session.headersReceived!({ responseHeaders: {} }, (r) => (headers = r.responseHeaders));
+    expect(headers['Content-Security-Policy'][0]).toContain(APP_CSP);
+    expect(headers['Content-Security-Policy'][0]).toContain("frame-ancestors 'none'");
+    const plugin = cspMetaPlugin();
+    expect(plugin.apply).toBe('build');
+    const html = (plugin.transformIndexHtml as (h: string) => string)('<html><head><meta charset="UTF-8" /><title>x</title></head><body></body></html>');
+    expect(html).toMatch(new RegExp(`<head><meta charset="UTF-8" />\\s*<meta http-equiv="Content-Security-Policy" content="${APP_CSP.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}" />`));
   });
 });

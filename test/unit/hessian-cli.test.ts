@@ -1,6 +1,7 @@
 // `sam-studio hessian` as a real child process on a real SQLite store holding an SGD run and a SAM
 // run (trained by `sam-studio train --db` on real Fashion-MNIST): JSON spectra stored back, the
-// side-by-side table, and clear errors for a missing run or checkpoint.
+// side-by-side table, and clear errors for a missing run or checkpoint. On a CNN run it says which
+// method computed the Hessian-vector products, and warns when that was finite differences.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -99,5 +100,50 @@ describe('sam-studio hessian', () => {
     const noRun = await cli(['hessian', '--db', db]);
     expect(noRun.code).toBe(2);
     expect(noRun.stderr).toMatch(/--run ID is required/);
+  });
+});
+
+describe('sam-studio hessian on a CNN run', () => {
+  const cnnDb = join(work, 'cnn.sqlite');
+  beforeAll(async () => {
+    const path = join(work, 'cnn.json');
+    const config = { ...BASE, name: 'cnn', batchSize: 64, data: { name: 'fashion-mnist', limit: 256, testLimit: 64 }, model: { kind: 'cnn', filters: [4], dense: 16 } };
+    writeFileSync(path, JSON.stringify(config));
+    const r = await cli(['train', '--config', path, '--db', cnnDb, '--json', '--work-dir', join(work, 'cnn')]);
+    expect(r.code, r.stderr).toBe(0);
+  });
+  const args = ['hessian', '--db', cnnDb, '--run', '1', '--top-k', '3', '--batch-size', '64', '--max-iterations', '20'];
+
+  it('says it used exact double backprop (conv and max-pool second derivatives are registered)', async () => {
+    const r = await cli(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n').find((l) => l.startsWith('Hessian-vector products'))).toMatch(/exact \(double backprop\)$/);
+    expect(r.stdout).not.toMatch(/warning/i);
+    const json = await cli([...args, '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const e = JSON.parse(json.stdout.trim().split('\n')[0]) as SpectrumEvent;
+    expect(e.hvp).toBe('exact');
+    expect(e.fdStep).toBeUndefined();
+    expect(e.hvpReason).toMatch(/exact double backprop checked against finite differences: pᵀHp exact .* vs finite differences .* at step 1e-4·‖w‖/);
+  });
+
+  it('--hvp finite-difference: names the step, warns that the spectrum is approximate, and stores the method', async () => {
+    const r = await cli([...args, '--hvp', 'finite-difference']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n').find((l) => l.startsWith('Hessian-vector products'))).toMatch(/finite differences \(step 1e-4·‖w‖\)$/);
+    expect(r.stdout).toMatch(/warning: run 1: Finite-difference spectrum: .* approximate; on ReLU or max-pool networks .* Why finite differences: finite differences requested\./);
+    const json = await cli([...args, '--hvp', 'finite-difference', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    // stdout stays pure JSON; the warning goes to stderr.
+    expect((JSON.parse(json.stdout.trim().split('\n')[0]) as SpectrumEvent).hvp).toBe('finite-difference');
+    expect(json.stderr).toMatch(/warning: run 1: Finite-difference spectrum/);
+    const store = openStore(cnnDb);
+    try {
+      const stored = store.getSpectra(1);
+      expect(stored.map((s) => s.hvp)).toEqual(['exact', 'exact', 'finite-difference', 'finite-difference']);
+      expect(stored.filter((s) => s.hvp === 'finite-difference').every((s) => s.fdStep === 1e-4 && s.hvpReason === 'finite differences requested')).toBe(true);
+    } finally {
+      store.close();
+    }
   });
 });

@@ -135,10 +135,15 @@ export interface TfProblem {
 /**
  * The same problem on tfjs variables. `loss` picks how cross-entropy is written: 'logSoftmax'
  * (the engine's crossEntropy), 'tf.losses' (tfjs' customGrad softmaxCrossEntropy, whose second
- * derivative is not taped), and the activation may be overridden ('elu', whose gradient op has
- * no gradient in tfjs; 'fused-sigmoid', as the engine's dense layers compute it).
+ * derivative is not taped), and the activation may be overridden ('elu', whose gradient op EluGrad
+ * has a registered gradient; 'tanh-lrn', tanh then local response normalisation across the hidden
+ * units, whose gradient op LRNGrad has none in tfjs; 'fused-sigmoid', as the engine's dense layers
+ * compute it).
  */
-export function tfProblem(p: TinyProblem, opts: { loss?: 'logSoftmax' | 'tf.losses'; act?: Act | 'elu' | 'fused-sigmoid' } = {}): TfProblem {
+export function tfProblem(
+  p: TinyProblem,
+  opts: { loss?: 'logSoftmax' | 'tf.losses'; act?: Act | 'elu' | 'tanh-lrn' | 'fused-sigmoid' } = {},
+): TfProblem {
   const { d, h, c, n } = p;
   const f32 = (from: number, len: number) => Float32Array.from(p.w.subarray(from, from + len));
   const W1 = tf.variable(tf.tensor2d(f32(0, d * h), [d, h]));
@@ -148,7 +153,8 @@ export function tfProblem(p: TinyProblem, opts: { loss?: 'logSoftmax' | 'tf.loss
   const x = tf.tensor2d(Float32Array.from(p.x), [n, d]);
   const y = tf.oneHot(tf.tensor1d(p.labels, 'int32'), c);
   const act = opts.act ?? p.act;
-  const actFn = (t: tf.Tensor) => (act === 'tanh' ? tf.tanh(t) : act === 'relu' ? tf.relu(t) : tf.elu(t));
+  const lrn = (t: tf.Tensor) => tf.reshape(tf.localResponseNormalization(tf.reshape(t, [n, 1, 1, h]) as tf.Tensor4D, 2), [n, h]);
+  const actFn = (t: tf.Tensor) => (act === 'tanh' ? tf.tanh(t) : act === 'relu' ? tf.relu(t) : act === 'tanh-lrn' ? lrn(tf.tanh(t)) : tf.elu(t));
   // The engine's dense layers fuse relu, sigmoid and elu into tf.fused.matMul; its gradient reads
   // the activation's saved output, which the repaired tape connects.
   const hidden = () =>

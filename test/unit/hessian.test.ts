@@ -186,7 +186,8 @@ describe('fallback to finite differences', () => {
     expect(relativeError(exactHvp(p.closure, v), matVec(H, v))).toBeGreaterThan(0.1);
     const op = createHvp(p.closure, { seed: 1 });
     expect(op.method).toBe('finite-difference');
-    expect(op.check?.reason).toMatch(/disagrees with finite differences/);
+    // The reason says what disagreed: the curvature along FD's top direction, both values, each step.
+    expect(op.check?.reason).toMatch(/disagree on the curvature pᵀHp .*: exact -?[\d.e+-]+ vs finite differences -?[\d.e+-]+ at step 1e-4·‖w‖ \(\d+ % apart\); exact .* at step 1e-3·‖w‖/);
     expect(relativeError(op.apply(v), matVec(H, v))).toBeLessThan(1e-2);
     op.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -207,12 +208,25 @@ describe('fallback to finite differences', () => {
     p.dispose();
   });
 
-  it('falls back when an op has no second derivative (elu), without leaking tensors', () => {
+  it('keeps exact for ELU: the gradient of EluGrad is registered (src/engine/gradients)', () => {
     const p = tfProblem(problem, { act: 'elu' });
+    const before = tf.memory().numTensors;
+    const fd = createHvp(p.closure, { method: 'finite-difference' });
+    const v = Float32Array.from({ length: fd.n }, (_, i) => Math.cos(i));
+    expect(relativeError(exactHvp(p.closure, v), fd.apply(v))).toBeLessThan(1e-2);
+    const op = createHvp(p.closure, { seed: 1 });
+    expect(op.method).toBe('exact');
+    [fd, op].forEach((o) => o.dispose());
+    expect(tf.memory().numTensors).toBe(before);
+    p.dispose();
+  });
+
+  it('falls back when an op has no second derivative (LRN), without leaking tensors', () => {
+    const p = tfProblem(problem, { act: 'tanh-lrn' });
     const before = tf.memory().numTensors;
     const op = createHvp(p.closure, { seed: 1 });
     expect(op.method).toBe('finite-difference');
-    expect(op.check?.reason).toMatch(/double backpropagation failed: .*EluGrad/);
+    expect(op.check?.reason).toMatch(/double backpropagation failed: .*LRNGrad/);
     const hv = op.apply(Float32Array.from({ length: op.n }, () => 1));
     expect(hv.every(Number.isFinite)).toBe(true);
     op.dispose();
@@ -257,7 +271,7 @@ describe('Lanczos, Hutchinson and SLQ on a known diagonal operator', () => {
 });
 
 describe("the engine's own models (buildModel + makeLossClosure)", () => {
-  it('ReLU MLP keeps exact HVPs; a CNN, whose conv gradients have no gradient in tfjs, falls back and still analyses', async () => {
+  it('ReLU MLP and CNN keep exact HVPs (the CNN needs the registered conv and max-pool second derivatives)', async () => {
     const { buildModel } = await import('../../src/engine/models/index');
     const { makeLossClosure } = await import('../../src/engine/loss');
     const { modelSchema } = await import('../../src/shared/config');
@@ -272,7 +286,6 @@ describe("the engine's own models (buildModel + makeLossClosure)", () => {
       const before = tf.memory().numTensors;
       const op = createHvp(closure, { seed: 0 });
       methods[m.kind] = op.method;
-      if (op.method === 'finite-difference') expect(op.check?.reason).toMatch(/gradient function not found for \w+|disagrees/);
       op.dispose();
       const res = await analyzeSpectrum(closure, hessianSchema.parse({ topK: 3, trace: false, maxIterations: 30 }), { seed: 0 });
       expect(res.topEigenvalues).toHaveLength(3);
@@ -282,9 +295,8 @@ describe("the engine's own models (buildModel + makeLossClosure)", () => {
       expect(Array.from(flatten(closure.params))).toEqual(Array.from(w0));
       model.dispose();
     }
-    expect(methods.mlp).toBe('exact');
-    // tfjs 4.22 registers no gradient for Conv2DBackpropFilter, so conv nets need finite differences.
-    expect(methods.cnn).toBe('finite-difference');
+    // Before src/engine/gradients, tfjs 4.22 had no gradient for Conv2DBackpropFilter and the CNN fell back.
+    expect(methods).toEqual({ mlp: 'exact', cnn: 'exact' });
     x.dispose();
     y.dispose();
   });

@@ -67,6 +67,22 @@ describe('parameter counts and forward shapes', () => {
     m.dispose();
   });
 
+  it('model.activation swaps the ReLUs of the conv nets and keeps their (He) conv init', async () => {
+    for (const kind of ['cnn', 'resnet20', 'wrn'] as const) {
+      const shape = kind === 'cnn' ? { filters: [3], dense: 8 } : kind === 'wrn' ? { depth: 10, widen: 1 } : { width: 2 };
+      const relu = await buildModel(cfg({ kind, ...shape }), [8, 8, 1], 4, 7);
+      const soft = await buildModel(cfg({ kind, ...shape, activation: 'softplus' }), [8, 8, 1], 4, 7);
+      const convs = (m: EngineModel) => m.params.filter((p) => p.name.includes('conv')).map((p) => Array.from(p.dataSync()));
+      expect(convs(soft)).toEqual(convs(relu));
+      const x = tf.randomUniform([2, 8, 8, 1], 0, 1, 'float32', 3);
+      const [a, b] = [relu, soft].map((m) => tf.tidy(() => Array.from(m.apply(x, { training: false }).dataSync())));
+      expect(a).not.toEqual(b);
+      x.dispose();
+      relu.dispose();
+      soft.dispose();
+    }
+  });
+
   it('ResNet-18 (width 64) has the 11,173,962 parameters of the usual CIFAR ResNet-18', async () => {
     const m = await buildModel(cfg({ kind: 'resnet18', width: 64 }), [32, 32, 3], 10, 0);
     expect(m.paramCount).toBe(11_173_962);
@@ -143,7 +159,7 @@ describe('gradients on wasm', () => {
 
 describe('MLP activations and dropout on wasm', () => {
   it('every activation has its gradient kernels on wasm and matches cpu', async () => {
-    for (const activation of ['relu', 'tanh', 'gelu', 'sigmoid', 'elu']) {
+    for (const activation of ['relu', 'tanh', 'gelu', 'sigmoid', 'elu', 'softplus']) {
       const build = () => buildModel(cfg({ kind: 'mlp', hidden: [12, 7], activation }), [9], 10, 5);
       const w = await gradsOn('wasm', build, [9]);
       const c = await gradsOn('cpu', build, [9]);

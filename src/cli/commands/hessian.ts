@@ -3,9 +3,12 @@
 //                    [--backend NAME] [--json]
 // Hessian spectrum of stored runs at a checkpoint (default: the last one; --checkpoint 0 = the
 // initial weights), stored back into the run database. With several runs (an SGD and a SAM run)
-// the human output puts their spectra side by side. --json: one object per analysis per line.
+// the human output puts their spectra side by side and says how the Hessian-vector products were
+// computed (exact double backprop, or finite differences with a warning that their eigenvalues are
+// approximate). --json: one object per analysis per line (fields hvp, fdStep, hvpReason).
 import { describeOptimizer, hessianSchema, type HessianConfig, type RunConfig } from '../../shared/config';
 import type { SpectrumEvent } from '../../shared/events';
+import { finiteDifferenceWarning, hvpMethodLabel } from '../../shared/hvp-method';
 import { runIdList, UsageError, type CommandSpec, type ParsedOptions, DB_OPTION } from '../args';
 import { dbPath } from '../paths';
 import { requireDatabase } from '../services';
@@ -31,7 +34,7 @@ export const spec: CommandSpec = {
     landscape: { type: 'boolean', help: 'also 1-D loss-landscape slices' },
     'batch-size': { type: 'string', value: 'N', help: 'examples per Hessian-vector product' },
     'max-iterations': { type: 'string', value: 'N', help: 'Lanczos steps at most' },
-    hvp: { type: 'string', value: 'METHOD', help: 'auto, exact or finite-difference (default auto)' },
+    hvp: { type: 'string', value: 'METHOD', help: 'auto (exact, checked against finite differences), exact or finite-difference (default auto)' },
     backend: { type: 'string', value: 'NAME', help: 'pin a backend instead of the run’s' },
     json: { type: 'boolean', help: 'one JSON object per analysis per line' },
   },
@@ -70,13 +73,22 @@ export async function run(opts: ParsedOptions): Promise<number> {
       if (plan.json) {
         process.stdout.write(`${JSON.stringify(result.spectrum)}\n`);
         for (const l of result.landscapes) process.stdout.write(`${JSON.stringify(l)}\n`);
+        // stdout stays one JSON object per line; the warning goes to stderr.
+        const warning = finiteDifferenceWarning(result.spectrum);
+        if (warning) console.error(`sam-studio hessian: warning: run ${runId}: ${warning}`);
       }
       columns.push({ label: `run ${runId} ${detail.name}\n${describeOptimizer(config)}`, spectrum: result.spectrum, paramCount: result.paramCount });
     }
   } finally {
     store.close();
   }
-  if (!plan.json) console.log(formatTable(columns));
+  if (!plan.json) {
+    console.log(formatTable(columns));
+    for (const c of columns) {
+      const warning = finiteDifferenceWarning(c.spectrum);
+      if (warning) console.log(`\nwarning: run ${c.spectrum.runId}: ${warning}`);
+    }
+  }
   return 0;
 }
 
@@ -141,7 +153,7 @@ export function formatTable(columns: { label: string; spectrum: SpectrumEvent; p
   rows.push(['λ_max/λ_5', ...columns.map((c) => fmt(c.spectrum.lambdaMaxOverLambda5))]);
   rows.push(['trace ± s.e.', ...columns.map((c) => (c.spectrum.trace === null ? '—' : `${fmt(c.spectrum.trace)} ± ${fmt(c.spectrum.traceStdErr, 2)}`))]);
   rows.push(['density', ...columns.map((c) => (c.spectrum.density ? `${c.spectrum.density.grid.length} points (--json)` : '—'))]);
-  rows.push(['HVP', ...columns.map((c) => c.spectrum.hvp)]);
+  rows.push(['Hessian-vector products', ...columns.map((c) => hvpMethodLabel(c.spectrum))]);
   rows.push(['batch / Lanczos steps', ...columns.map((c) => `${c.spectrum.hessianBatchSize} / ${c.spectrum.iterations}`)]);
   rows.push(['time', ...columns.map((c) => `${(c.spectrum.elapsedMs / 1000).toFixed(1)} s`)]);
   const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));

@@ -2,7 +2,7 @@
 // a 0-based index; default the last column). Labels may be numbers or strings; either way the
 // sorted distinct values become classes 0..K-1. A separate test file is picked up when it sits
 // beside the training file (train.csv → test.csv, x.csv → x.test.csv / x_test.csv / x-test.csv).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileError } from './errors';
 import { parseCsv, parseNumber, type CsvRow } from './csv-parse';
@@ -40,12 +40,23 @@ function resolveLabelColumn(file: string, opts: CsvOptions, header: string[] | n
   return i;
 }
 
+/** Features are stored as 32-bit floats: larger magnitudes would become ±Infinity. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+/** Past this a CSV is not a table this app can hold in memory as text (V8's strings stop near 512 MiB). */
+export const MAX_CSV_BYTES = 256 * 2 ** 20;
+
+/** A cell as quoted in an error: short, one line. */
+const shown = (cell: string) => JSON.stringify(cell.length > 40 ? `${cell.slice(0, 40)}…` : cell);
+
 function readTable(file: string, opts: CsvOptions): CsvTable {
   let text: string;
   try {
+    const size = statSync(file).size;
+    if (size > MAX_CSV_BYTES) throw fileError(file, `is ${(size / 2 ** 20).toFixed(0)} MiB; a CSV data set may be at most ${MAX_CSV_BYTES / 2 ** 20} MiB`);
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw fileError(file, `cannot read the CSV file (${(e as Error).message})`);
+    if (e instanceof Error && e.name === 'DataError') throw e;
+    throw fileError(file, `cannot read the CSV file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const rows = parseCsv(text);
@@ -74,7 +85,11 @@ function readTable(file: string, opts: CsvOptions): CsvTable {
         continue;
       }
       const v = parseNumber(cell);
-      if (v === null) throw fileError(file, `line ${row.line}, column ${c + 1}${colName(c)}: "${cell}" is not a number; feature columns must be numeric`);
+      if (v === null) throw fileError(file, `line ${row.line}, column ${c + 1}${colName(c)}: ${shown(cell)} is not a number; feature columns must be numeric`);
+      // Checked here, or 1e400 becomes Infinity and the run fails later as "loss became NaN".
+      if (!(Math.abs(v) <= FLOAT32_MAX)) {
+        throw fileError(file, `line ${row.line}, column ${c + 1}${colName(c)}: ${shown(cell)} is out of range; features are 32-bit floats, at most ±3.4e38`);
+      }
       x[r * d + k++] = v;
     }
   });

@@ -6,9 +6,8 @@ import type { DatasetInfo } from '../../shared/api';
 import { DATASET_NAMES, type DatasetName } from '../../shared/config';
 import { defaultDir, downloadBytes, isNamedSet, NAMED_SETS, type NamedSet } from './catalog';
 import { CIFAR_FILES, findCifarDir } from './cifar';
-import { IDX_LABELS_MAGIC, parseIdx } from './idx';
+import { IDX_LABELS_MAGIC, readIdxFile } from './idx';
 import { findIdxFile, IDX_BASENAMES } from './named';
-import { readMaybeGzip } from './read-file';
 import { DEFAULT_SYNTHETIC_SAMPLES } from './synthetic';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -20,7 +19,7 @@ function countOnDisk(name: NamedSet, dir: string): { train: number; test: number
     const files = Object.values(IDX_BASENAMES).map((b) => findIdxFile(dir, b));
     if (files.some((f) => f === null)) return null;
     // Label files are tiny; their header gives the example count.
-    const count = (f: string) => parseIdx(readMaybeGzip(f), f, IDX_LABELS_MAGIC).dims[0];
+    const count = (f: string) => readIdxFile(f, IDX_LABELS_MAGIC).dims[0];
     return { train: count(files[1]!), test: count(files[3]!), dir };
   }
   const found = findCifarDir(dir, info.format);

@@ -1,15 +1,20 @@
 // Hessian-vector products H·v of closure.loss() w.r.t. closure.params, on flat vectors.
 // Exact: double backpropagation, H·v = ∇_w (∇_w L(w) · v) (Pearlmutter 1994), with the tfjs tape
-// repaired (see tape-repair.ts). Finite differences: central differences of exact gradients,
-// H·v ≈ (∇L(w + h·v) − ∇L(w − h·v)) / 2h, error O(h²). 'auto' tries exact once on a seeded probe,
-// checks it against finite differences and keeps it only if it throws nothing, is finite and agrees
-// (see checkExact). For ReLU nets exact is the Hessian of PyTorch autograd / PyHessian: the kinks'
-// curvature (a delta at each zero crossing) is left out; finite differences see it as noise.
+// repaired (see tape-repair.ts) and the second-order gradients tfjs lacks registered (conv,
+// pooling, ELU; see ../gradients). Finite differences: central differences of exact gradients,
+// H·v ≈ (∇L(w + h·v) − ∇L(w − h·v)) / 2h, error O(h²) plus round-off and kinks (the step per
+// model: fd-step.ts). 'auto' tries exact once on a seeded probe, checks it against finite
+// differences and keeps it only if it throws nothing, is finite and agrees (see checkExact); the
+// check's summary says what was compared and, when exact is rejected, what disagreed. For ReLU
+// nets exact is the Hessian of PyTorch autograd / PyHessian: the kinks' curvature (a delta at each
+// zero crossing) is left out; finite differences see it as noise.
 import '@tensorflow/tfjs-layers'; // registers every gradient with tfjs-core's Node bundle (it registers none)
 import * as tf from '@tensorflow/tfjs-core';
+import '../gradients/index'; // second-order gradients of conv, pooling and ELU kernels
 import type { LossClosure } from '../types';
 import { Rng } from '../rng';
 import { dot, flatten, gaussian, layoutOf, norm, normalized, unflatten, type FlatLayout } from './flat';
+import { FD_STEP_SHALLOW } from './fd-step';
 import { releaseAbandonedTape, repairTapeOrder } from './tape-repair';
 
 export type HvpMethod = 'exact' | 'finite-difference';
@@ -25,21 +30,28 @@ export interface HvpOptions {
    * MLP up to 0.25).
    */
   checkTolerance?: number;
-  /** Relative step: h = fdStep·‖w‖/‖v‖, so the perturbation is fdStep of the weights' norm (default 1e-3). */
+  /**
+   * Relative step: h = fdStep·‖w‖/‖v‖, so the perturbation is fdStep of the weights' norm
+   * (default 1e-4; fdStepFor(model) picks one per model kind, see fd-step.ts).
+   */
   fdStep?: number;
 }
 
 export interface HvpCheck {
   /** |pᵀH_exact p − pᵀH_FD p| / max of both on the check's probe, or null when exact failed outright. */
   relativeError: number | null;
-  /** Why exact was rejected; null when it is used. */
+  /** Why exact was rejected (what disagreed, by how much, at which steps); null when it is used. */
   reason: string | null;
+  /** One line on how the check went, for display (kept also when exact passes). */
+  summary: string;
 }
 
 export interface HvpOperator {
   readonly n: number;
   readonly layout: FlatLayout;
   readonly method: HvpMethod;
+  /** The relative finite-difference step (used by 'finite-difference' and by the check). */
+  readonly fdStep: number;
   /** Result of the exact-vs-FD check ('auto' only). */
   readonly check: HvpCheck | null;
   /** Hessian-vector products computed so far (the check not included). */
@@ -130,19 +142,19 @@ export function finiteDifferenceHvp(
 export function createHvp(closure: LossClosure, opts: HvpOptions = {}): HvpOperator {
   if (closure.params.length === 0) throw new Error('createHvp: the loss closure has no parameters');
   const layout = layoutOf(closure.params);
-  const fdStep = opts.fdStep ?? 1e-3;
+  const fdStep = opts.fdStep ?? FD_STEP_SHALLOW;
   if (!(fdStep > 0 && fdStep < 1)) throw new Error(`createHvp: fdStep must be in (0, 1), got ${fdStep}`);
   const tolerance = opts.checkTolerance ?? 0.5;
   const original = closure.params.map((p) => tf.clone(p));
   const weightNorm = norm(flatten(original, layout));
-  const fd = (v: Float32Array, shrink = 1) => finiteDifferenceHvp(closure, original, weightNorm, v, fdStep / shrink, layout);
+  const fd = (v: Float32Array, step = fdStep) => finiteDifferenceHvp(closure, original, weightNorm, v, step, layout);
   const exact = (v: Float32Array) => exactHvp(closure, v, layout);
 
   let method: HvpMethod = opts.method === 'finite-difference' ? 'finite-difference' : 'exact';
   let check: HvpCheck | null = null;
   if ((opts.method ?? 'auto') === 'auto') {
     try {
-      check = checkExact(exact, fd, layout.n, opts.seed ?? 0, tolerance);
+      check = checkExact(exact, fd, layout.n, opts.seed ?? 0, tolerance, [fdStep, Math.min(10 * fdStep, 0.1)]);
     } catch (e) {
       // The loss itself failed (not double backprop): nothing to fall back to.
       original.forEach((t) => t.dispose());
@@ -156,6 +168,7 @@ export function createHvp(closure: LossClosure, opts: HvpOptions = {}): HvpOpera
     n: layout.n,
     layout,
     method,
+    fdStep,
     check,
     get count() {
       return count;
@@ -190,12 +203,16 @@ export function trimmedRelativeError(e: ArrayLike<number>, f: ArrayLike<number>,
   return Math.sqrt(num / Math.max(den, 1e-300));
 }
 
+const pct = (x: number) => (x >= 0.01 ? `${(x * 100).toFixed(0)} %` : `${(x * 100).toPrecision(1)} %`);
+const num = (x: number) => x.toPrecision(4);
+
 function checkExact(
   exact: (v: Float32Array) => Float32Array,
-  fd: (v: Float32Array, shrink?: number) => Float32Array,
+  fd: (v: Float32Array, step?: number) => Float32Array,
   n: number,
   seed: number,
   tolerance: number,
+  steps: number[],
 ): HvpCheck {
   // Compare the curvature pᵀHp along a probe p found by three power-iteration steps of the
   // finite-difference operator from a Gaussian. Why this and not ‖exact − FD‖ along a random v:
@@ -205,16 +222,17 @@ function checkExact(
   // 10–50 % once the net is trained, while the curvature pᵀHp agrees to 0.5–25 %. It must be FD's
   // power direction, not exact's: a missing Gauss–Newton term (tfjs' customGrad softmax
   // cross-entropy) hides along the top direction of the wrong operator but not of the true one.
-  // Two step sizes, each with its own power iteration: on small batches a ReLU kink crossed
-  // between w − hv and w + hv makes a unit's gradient jump by a whole example's share, which
-  // power iteration then amplifies; a smaller step rarely crosses it. On large nets the larger
-  // step is the one that beats float32 rounding. Exact passes if it agrees at either.
+  // Two step sizes (the model's and ten times it), each with its own power iteration: on small
+  // batches a ReLU kink crossed between w − hv and w + hv makes a unit's gradient jump by a whole
+  // example's share, which power iteration then amplifies; on large nets the larger step is the
+  // one that beats float32 rounding. Exact passes if it agrees at either.
   const start = normalized(gaussian(n, new Rng(seed).fork(0x4856)));
+  const tried: string[] = [];
   let rel = Infinity;
-  for (const shrink of [1, 30]) {
+  for (const step of steps) {
     let p = start;
-    for (let step = 0; step < 3; step++) {
-      const hp = fd(p, shrink);
+    for (let k = 0; k < 3; k++) {
+      const hp = fd(p, step);
       const hpNorm = norm(hp);
       if (!(hpNorm > 0 && Number.isFinite(hpNorm))) break;
       p = normalized(hp);
@@ -223,19 +241,28 @@ function checkExact(
     try {
       e = exact(p);
     } catch (err) {
-      return { relativeError: null, reason: `double backpropagation failed: ${err instanceof Error ? err.message : String(err)}` };
+      const why = `double backpropagation failed: ${err instanceof Error ? err.message : String(err)}`;
+      return { relativeError: null, reason: why, summary: why };
     }
-    if (!e.every(Number.isFinite)) return { relativeError: null, reason: 'double backpropagation gave NaN or Infinity' };
+    if (!e.every(Number.isFinite)) {
+      const why = 'double backpropagation gave NaN or Infinity';
+      return { relativeError: null, reason: why, summary: why };
+    }
     const curvatureExact = dot(p, e);
-    const curvatureFd = dot(p, fd(p, shrink));
+    const curvatureFd = dot(p, fd(p, step));
     const scaleOf = Math.max(Math.abs(curvatureExact), Math.abs(curvatureFd));
     // A zero Hessian (both tiny) agrees trivially.
-    if (scaleOf < 1e-12) return { relativeError: 0, reason: null };
-    rel = Math.min(rel, Math.abs(curvatureExact - curvatureFd) / scaleOf);
-    if (rel <= tolerance) return { relativeError: rel, reason: null };
+    if (scaleOf < 1e-12) return { relativeError: 0, reason: null, summary: 'exact and finite differences both see a zero Hessian' };
+    const r = Math.abs(curvatureExact - curvatureFd) / scaleOf;
+    tried.push(`exact ${num(curvatureExact)} vs finite differences ${num(curvatureFd)} at step ${step.toExponential(0)}·‖w‖ (${pct(r)} apart)`);
+    rel = Math.min(rel, r);
+    if (r <= tolerance) {
+      return { relativeError: r, reason: null, summary: `exact double backprop checked against finite differences: pᵀHp ${tried.at(-1)}` };
+    }
   }
-  return {
-    relativeError: rel,
-    reason: `double backpropagation disagrees with finite differences (curvature differs by ${(rel * 100).toFixed(0)} % > ${tolerance * 100} %); some op's second derivative is not taped`,
-  };
+  const reason =
+    `exact double backprop and finite differences disagree on the curvature pᵀHp along the top power direction of ` +
+    `finite differences by more than ${pct(tolerance)}: ${tried.join('; ')}. Either some op's second derivative is not ` +
+    `taped (exact is wrong) or kinks make finite differences rough; finite differences are used`;
+  return { relativeError: rel, reason, summary: reason };
 }

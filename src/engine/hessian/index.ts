@@ -12,6 +12,7 @@ import { lanczosTopK } from './lanczos';
 import { hutchinsonTrace } from './trace';
 
 export { createHvp, exactHvp, finiteDifferenceHvp, flatGradient, trimmedRelativeError } from './hvp';
+export { fdStepFor } from './fd-step';
 export type { HvpCheck, HvpMethod, HvpOperator, HvpOptions } from './hvp';
 export { lanczosTopK, runLanczos } from './lanczos';
 export type { LinearOperator, TopEigenResult } from './lanczos';
@@ -27,6 +28,8 @@ export interface SpectrumOptions {
   signal?: AbortSignal;
   /** Default 'auto' (exact if it checks out against finite differences). */
   hvpMethod?: 'auto' | HvpMethod;
+  /** Relative finite-difference step; fdStepFor(config.model) picks one per model (fd-step.ts). */
+  fdStep?: number;
   /** Rademacher probes for the trace (default 20). */
   traceProbes?: number;
   /** Probe vectors for the density (default 2). */
@@ -51,7 +54,7 @@ export async function analyzeSpectrum(closure: LossClosure, cfg: HessianConfig, 
   const root = new Rng(opts.seed);
   const rngs = { check: root.fork(SALT.check), lanczos: root.fork(SALT.lanczos), trace: root.fork(SALT.trace), density: root.fork(SALT.density) };
 
-  const op = createHvp(closure, { method: opts.hvpMethod ?? 'auto', seed: Math.floor(rngs.check.next() * 2 ** 31) });
+  const op = createHvp(closure, { method: opts.hvpMethod ?? 'auto', seed: Math.floor(rngs.check.next() * 2 ** 31), fdStep: opts.fdStep });
   try {
     const lanczosCap = Math.min(Math.max(cfg.maxIterations, k), op.n);
     const total = lanczosCap + traceProbes + densityProbes * Math.min(densitySteps, op.n);
@@ -86,6 +89,8 @@ export async function analyzeSpectrum(closure: LossClosure, cfg: HessianConfig, 
       traceStdErr: trace ? trace.stdErr : null,
       density,
       hvp: op.method,
+      ...(op.method === 'finite-difference' ? { fdStep: op.fdStep } : {}),
+      hvpReason: op.check ? op.check.summary : `${op.method === 'exact' ? 'exact double backprop' : 'finite differences'} requested`,
       hessianBatchSize: opts.batchSize ?? cfg.batchSize,
       iterations: top.iterations,
       elapsedMs: Date.now() - started,

@@ -8,7 +8,7 @@ import { makeLossClosure } from '../loss';
 import { restoreForAnalysis } from '../restore';
 import { makeBaseOptimizer } from '../optim/base';
 import { hessianBatch } from '../train-analysis';
-import { analyzeSpectrum, type SpectrumOptions } from './index';
+import { analyzeSpectrum, fdStepFor, type SpectrumOptions } from './index';
 
 export interface StoredAnalysis {
   spectrum: SpectrumEvent;
@@ -36,6 +36,7 @@ export async function analyzeCheckpoint(
       batchSize: x.shape[0],
       signal: opts.signal,
       hvpMethod: opts.hvpMethod,
+      fdStep: fdStepFor(config.model),
       onProgress: (d, t) => opts.onProgress?.('hessian', d, t),
     });
     const spectrum: SpectrumEvent = { event: 'spectrum', runId, epoch, step, ...result };

@@ -1,17 +1,19 @@
-// A small CNN: per entry of `filters` a 3×3 conv + ReLU + 2×2 max-pool block, then a dense ReLU
-// layer (with dropout) and a linear head. Flat input is reshaped to the image shape first.
+// A small CNN: per entry of `filters` a 3×3 conv + activation (ReLU by default) + 2×2 max-pool
+// block, then a dense layer with the same activation (and dropout) and a linear head. Flat input
+// is reshaped to the image shape first.
 import * as tf from '@tensorflow/tfjs-core';
 import type { EngineModel } from '../types';
 import { Rng } from '../rng';
 import { dropoutModel } from './dropout-model';
 import { VariableStore } from './init';
-import { conv, dense } from './layers';
+import { type Activation, conv, dense } from './layers';
 import { asImages, imageShape } from './shape';
 
 export interface CnnConfig {
   filters: number[];
   dense: number;
   dropout: number;
+  activation: Activation;
 }
 
 export function buildCnn(cfg: CnnConfig, inputShape: number[], numClasses: number, seed: number): EngineModel {
@@ -20,14 +22,14 @@ export function buildCnn(cfg: CnnConfig, inputShape: number[], numClasses: numbe
   const vs = new VariableStore();
   let [h, w, c] = [h0, w0, c0];
   const blocks = cfg.filters.map((f, i) => {
-    const layer = conv(vs, `conv${i}`, c, f, { kernel: 3, bias: true, relu: true }, rng);
+    const layer = conv(vs, `conv${i}`, c, f, { kernel: 3, bias: true, activation: cfg.activation }, rng);
     c = f;
     h = Math.ceil(h / 2);
     w = Math.ceil(w / 2);
     return layer;
   });
   const flat = h * w * c;
-  const fc = dense(vs, 'dense', flat, cfg.dense, 'relu', rng);
+  const fc = dense(vs, 'dense', flat, cfg.dense, cfg.activation, rng);
   const head = dense(vs, 'logits', cfg.dense, numClasses, 'linear', rng);
   return dropoutModel({ kind: 'cnn', vs, inputShape, numClasses, rate: cfg.dropout, rng }, (x, drop) => {
     let t = asImages(x, [h0, w0, c0]);

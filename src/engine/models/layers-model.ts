@@ -3,42 +3,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readLayersModelFile } from './layers-model-file';
 import type { EngineModel } from '../types';
-
-interface ModelJson {
-  modelTopology?: unknown;
-  weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-  format?: string;
-  generatedBy?: string;
-  convertedBy?: string;
-}
 
 /** tf.io handler reading model.json and its shards with node:fs (tfjs' file:// needs tfjs-node). */
 export function fileHandler(modelJsonPath: string): tf.io.IOHandler {
   return {
     async load() {
-      let json: ModelJson;
-      try {
-        json = JSON.parse(await readFile(modelJsonPath, 'utf8')) as ModelJson;
-      } catch (e) {
-        throw new Error(`model.path ${modelJsonPath}: cannot read a tfjs model.json (${(e as Error).message})`);
-      }
-      if (!json.modelTopology) throw new Error(`model.path ${modelJsonPath}: no modelTopology; expected a tfjs Layers model.json`);
-      const dir = path.dirname(modelJsonPath);
-      const specs: tf.io.WeightsManifestEntry[] = [];
-      const buffers: Uint8Array[] = [];
-      for (const group of json.weightsManifest ?? []) {
-        specs.push(...group.weights);
-        for (const p of group.paths) {
-          const file = path.join(dir, p);
-          try {
-            buffers.push(new Uint8Array(await readFile(file)));
-          } catch {
-            throw new Error(`model.path ${modelJsonPath}: weight file ${file} is missing`);
-          }
-        }
-      }
+      // Checked before tfjs sees anything: format, manifest, shards inside the folder and sized right.
+      const { json, shards } = readLayersModelFile(modelJsonPath);
+      const buffers = await Promise.all(shards.map(async (f) => new Uint8Array(await readFile(f))));
       const total = buffers.reduce((n, b) => n + b.byteLength, 0);
       const data = new Uint8Array(total);
       let off = 0;
@@ -48,7 +22,7 @@ export function fileHandler(modelJsonPath: string): tf.io.IOHandler {
       }
       return {
         modelTopology: json.modelTopology as tf.io.ModelArtifacts['modelTopology'],
-        weightSpecs: specs,
+        weightSpecs: json.weightsManifest.flatMap((g) => g.weights) as tf.io.WeightsManifestEntry[],
         weightData: data.buffer,
         format: json.format,
         generatedBy: json.generatedBy,

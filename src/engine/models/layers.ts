@@ -1,10 +1,11 @@
 // Building blocks on tfjs-core ops. Dense and conv layers use tf.fused ops so bias and ReLU run
 // inside the matmul/conv kernel (one kernel and one tape entry instead of three).
 import * as tf from '@tensorflow/tfjs-core';
+import type { ActivationName } from '../../shared/config';
 import type { Rng } from '../rng';
 import { VariableStore, glorotUniform, heNormal } from './init';
 
-export type Activation = 'relu' | 'tanh' | 'gelu' | 'sigmoid' | 'elu' | 'linear';
+export type Activation = ActivationName | 'linear';
 
 /** tf.fused supports these in-kernel; the rest are applied after the matmul. */
 const FUSABLE: Partial<Record<Activation, tf.fused.Activation>> = { relu: 'relu', sigmoid: 'sigmoid', elu: 'elu', linear: 'linear' };
@@ -19,6 +20,9 @@ export function activate(x: tf.Tensor, act: Activation): tf.Tensor {
       return tf.sigmoid(x);
     case 'elu':
       return tf.elu(x);
+    case 'softplus':
+      // log(1 + eˣ): a smooth ReLU (Dugas et al. 2001), twice differentiable everywhere.
+      return tf.softplus(x);
     case 'linear':
       return x;
     case 'gelu': {
@@ -48,16 +52,25 @@ export interface ConvOpts {
   kernel: number;
   stride?: number;
   bias?: boolean;
-  relu?: boolean;
+  /** Applied to the output (default 'linear'); fused into the conv kernel where tfjs can. */
+  activation?: Activation;
 }
 
-/** 'same'-padded NHWC convolution with He init (every conv here feeds a ReLU or a batch norm). */
+/**
+ * 'same'-padded NHWC convolution with He init (every conv here feeds a ReLU-like activation or a
+ * batch norm; the smooth activations are meant as stand-ins for ReLU, so they keep its init).
+ */
 export function conv(vs: VariableStore, name: string, inC: number, outC: number, o: ConvOpts, rng: Rng): (x: tf.Tensor4D) => tf.Tensor4D {
   const shape = [o.kernel, o.kernel, inC, outC];
   const w = vs.param(`${name}/kernel`, shape, heNormal(shape, o.kernel * o.kernel * inC, rng)) as unknown as tf.Tensor4D;
   const b = o.bias ? vs.constant(`${name}/bias`, [outC], 0, true) : undefined;
   const stride = o.stride ?? 1;
-  return (x) => tf.fused.conv2d({ x, filter: w, strides: stride, pad: 'same', bias: b, activation: o.relu ? 'relu' : 'linear' });
+  const act = o.activation ?? 'linear';
+  const fused = FUSABLE[act];
+  return (x) => {
+    if (fused) return tf.fused.conv2d({ x, filter: w, strides: stride, pad: 'same', bias: b, activation: fused });
+    return activate(tf.fused.conv2d({ x, filter: w, strides: stride, pad: 'same', bias: b }), act) as tf.Tensor4D;
+  };
 }
 
 export interface ForwardOpts {

@@ -5,11 +5,13 @@
 //   stem and no initial max-pool, as in the SAM paper's CIFAR experiments.
 // - wrn: Wide-ResNet-d-k (Zagoruyko & Komodakis 2016): pre-activation blocks, n = (d−4)/6 per
 //   stage, widths 16k, 32k, 64k, final BN-ReLU.
+// Every ReLU may be swapped for another activation (model.activation, e.g. softplus for a smooth
+// loss whose Hessian finite differences can check).
 import * as tf from '@tensorflow/tfjs-core';
 import type { EngineModel } from '../types';
 import { Rng } from '../rng';
 import { VariableStore } from './init';
-import { type ForwardOpts, batchNorm, conv, dense } from './layers';
+import { type Activation, type ForwardOpts, activate, batchNorm, conv, dense } from './layers';
 import { asImages, imageShape } from './shape';
 
 type Block = (x: tf.Tensor4D, o: ForwardOpts) => tf.Tensor4D;
@@ -17,6 +19,7 @@ type Block = (x: tf.Tensor4D, o: ForwardOpts) => tf.Tensor4D;
 interface Ctx {
   vs: VariableStore;
   rng: Rng;
+  act: (x: tf.Tensor) => tf.Tensor4D;
 }
 
 /** conv-BN-ReLU-conv-BN + shortcut, then ReLU (post-activation basic block). */
@@ -29,10 +32,10 @@ function basicBlock(ctx: Ctx, name: string, inC: number, outC: number, stride: n
   const sc = project ? conv(ctx.vs, `${name}/shortcut`, inC, outC, { kernel: 1, stride }, ctx.rng) : null;
   const sb = project ? batchNorm(ctx.vs, `${name}/shortcut_bn`, outC) : null;
   return (x, o) => {
-    const h = tf.relu(b1(c1(x), o)) as tf.Tensor4D;
+    const h = ctx.act(b1(c1(x), o));
     const y = b2(c2(h), o);
     const s = sc && sb ? sb(sc(x), o) : x;
-    return tf.relu(tf.add(y, s)) as tf.Tensor4D;
+    return ctx.act(tf.add(y, s));
   };
 }
 
@@ -45,8 +48,8 @@ function preActBlock(ctx: Ctx, name: string, inC: number, outC: number, stride: 
   const project = stride !== 1 || inC !== outC;
   const sc = project ? conv(ctx.vs, `${name}/shortcut`, inC, outC, { kernel: 1, stride }, ctx.rng) : null;
   return (x, o) => {
-    const a = tf.relu(b1(x, o)) as tf.Tensor4D;
-    const h = c2(tf.relu(b2(c1(a), o)) as tf.Tensor4D);
+    const a = ctx.act(b1(x, o));
+    const h = c2(ctx.act(b2(c1(a), o)));
     return tf.add(h, sc ? sc(a) : x) as tf.Tensor4D;
   };
 }
@@ -60,9 +63,9 @@ interface Layout {
   preActivation: boolean;
 }
 
-function buildResidual(layout: Layout, inputShape: number[], numClasses: number, seed: number): EngineModel {
+function buildResidual(layout: Layout, act: Activation, inputShape: number[], numClasses: number, seed: number): EngineModel {
   const hwc = imageShape(inputShape, layout.kind);
-  const ctx: Ctx = { vs: new VariableStore(), rng: new Rng(seed) };
+  const ctx: Ctx = { vs: new VariableStore(), rng: new Rng(seed), act: (x) => activate(x, act) as tf.Tensor4D };
   const stem = conv(ctx.vs, 'stem/conv', hwc[2], layout.stemWidth, { kernel: 3 }, ctx.rng);
   const stemBn = layout.preActivation ? null : batchNorm(ctx.vs, 'stem/bn', layout.stemWidth);
   const blocks: Block[] = [];
@@ -87,9 +90,9 @@ function buildResidual(layout: Layout, inputShape: number[], numClasses: number,
       const o: ForwardOpts = { training: opts.training, updateState: opts.updateState ?? opts.training };
       return tf.tidy(() => {
         let t = stem(asImages(x, hwc));
-        if (stemBn) t = tf.relu(stemBn(t, o)) as tf.Tensor4D;
+        if (stemBn) t = ctx.act(stemBn(t, o));
         for (const b of blocks) t = b(t, o);
-        if (finalBn) t = tf.relu(finalBn(t, o)) as tf.Tensor4D;
+        if (finalBn) t = ctx.act(finalBn(t, o));
         return head(tf.mean(t, [1, 2]) as tf.Tensor2D);
       });
     },
@@ -97,19 +100,19 @@ function buildResidual(layout: Layout, inputShape: number[], numClasses: number,
   };
 }
 
-export function buildResnet20(width: number, inputShape: number[], numClasses: number, seed: number): EngineModel {
+export function buildResnet20(width: number, inputShape: number[], numClasses: number, seed: number, act: Activation = 'relu'): EngineModel {
   const stages = [1, 2, 4].map((m, i) => ({ width: width * m, blocks: 3, stride: i === 0 ? 1 : 2 }));
-  return buildResidual({ kind: 'resnet20', stemWidth: width, stages, block: basicBlock, preActivation: false }, inputShape, numClasses, seed);
+  return buildResidual({ kind: 'resnet20', stemWidth: width, stages, block: basicBlock, preActivation: false }, act, inputShape, numClasses, seed);
 }
 
-export function buildResnet18(width: number, inputShape: number[], numClasses: number, seed: number): EngineModel {
+export function buildResnet18(width: number, inputShape: number[], numClasses: number, seed: number, act: Activation = 'relu'): EngineModel {
   const stages = [1, 2, 4, 8].map((m, i) => ({ width: width * m, blocks: 2, stride: i === 0 ? 1 : 2 }));
-  return buildResidual({ kind: 'resnet18', stemWidth: width, stages, block: basicBlock, preActivation: false }, inputShape, numClasses, seed);
+  return buildResidual({ kind: 'resnet18', stemWidth: width, stages, block: basicBlock, preActivation: false }, act, inputShape, numClasses, seed);
 }
 
-export function buildWideResnet(depth: number, widen: number, inputShape: number[], numClasses: number, seed: number): EngineModel {
+export function buildWideResnet(depth: number, widen: number, inputShape: number[], numClasses: number, seed: number, act: Activation = 'relu'): EngineModel {
   if (depth < 10 || (depth - 4) % 6 !== 0) throw new Error(`model.depth must be 6n+4 (10, 16, 22, 28, …), got ${depth}`);
   const n = (depth - 4) / 6;
   const stages = [16, 32, 64].map((w, i) => ({ width: w * widen, blocks: n, stride: i === 0 ? 1 : 2 }));
-  return buildResidual({ kind: 'wrn', stemWidth: 16, stages, block: preActBlock, preActivation: true }, inputShape, numClasses, seed);
+  return buildResidual({ kind: 'wrn', stemWidth: 16, stages, block: preActBlock, preActivation: true }, act, inputShape, numClasses, seed);
 }

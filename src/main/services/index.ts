@@ -23,6 +23,8 @@ export interface CreateStudioServicesOptions {
   transport?: AppInfo['transport'];
   /** Grace period of a graceful stop before the trainer is killed (ms). */
   stopGraceMs?: number;
+  /** A trainer silent this long is killed and its run failed (default 60 s; tests shorten it). */
+  silenceLimitMs?: number;
   /** Adopt queued runs left by a previous process (default true; `sam-studio resume` says false). */
   adoptQueued?: boolean;
 }
@@ -44,6 +46,7 @@ export function createStudioServices(opts: CreateStudioServicesOptions): StudioS
     transport: opts.transport ?? 'electron',
     version: appVersion(),
     stopGraceMs: opts.stopGraceMs,
+    silenceLimitMs: opts.silenceLimitMs,
   });
   if (opts.adoptQueued === false) store.markOrphansInterrupted();
   else services.recover();

@@ -1,12 +1,13 @@
 // The run queue: at most `concurrency` trainer processes at once, FIFO otherwise. It launches
-// trainers, streams their events into the store (batched) and to subscribers, keeps each live
-// run's heartbeat fresh, and turns every way a process can end into a run status with a reason.
+// trainers, streams their events into the store (batched) and to subscribers, records each
+// trainer's own heartbeat, kills a trainer that goes silent (hung or suspended), and turns every
+// way a process can end into a run status with a reason.
 import { join } from 'node:path';
 import type { StudioEvent } from '../../shared/api';
 import type { DoneEvent, FailedEvent, StoppedEvent, TrainerEvent } from '../../shared/events';
 import type { TrainerToParent } from '../../shared/trainer-protocol';
 import { IngestBuffer } from './ingest-buffer';
-import { HEARTBEAT_MS, toSummary, type RunStateChange, type Store } from './store/index';
+import { HEARTBEAT_MS, TRAINER_SILENCE_MS, toSummary, type RunStateChange, type Store } from './store/index';
 import type { TrainerExit, TrainerHandle, TrainerLauncher } from './trainer-launcher';
 
 /** Why the parent asked a run to end: decides the status when the process is gone. */
@@ -20,6 +21,10 @@ interface ActiveRun {
   lastStep: number | null;
   fatal: string | null;
   killTimer: NodeJS.Timeout | null;
+  /** When the trainer last sent anything (Date.now()); its silence is what the watchdog measures. */
+  lastHeard: number;
+  /** Set when the watchdog killed the trainer for silence: how long it had been silent (ms). */
+  silentMs: number | null;
 }
 
 export interface SchedulerOptions {
@@ -31,6 +36,8 @@ export interface SchedulerOptions {
   publish: (e: StudioEvent) => void;
   /** How long a graceful stop may take before the process is killed. */
   stopGraceMs?: number;
+  /** A trainer silent this long (no heartbeat, no event) is killed and its run failed; default TRAINER_SILENCE_MS. */
+  silenceLimitMs?: number;
 }
 
 export class RunScheduler {
@@ -38,7 +45,8 @@ export class RunScheduler {
   private readonly active = new Map<number, ActiveRun>();
   private readonly resumeFrom = new Map<number, string | null>();
   private readonly buffer: IngestBuffer;
-  private readonly heartbeat: NodeJS.Timeout;
+  private readonly watchdog: NodeJS.Timeout;
+  private readonly silenceLimitMs: number;
   private concurrency: number;
   private closed = false;
   private pumpScheduled = false;
@@ -46,9 +54,11 @@ export class RunScheduler {
   constructor(private readonly o: SchedulerOptions) {
     this.concurrency = Math.max(1, o.concurrency);
     this.buffer = new IngestBuffer(o.store, { onFlushed: (ids) => ids.forEach((id) => this.publishRun(id)) });
-    // The owner vouches for its live trainers, independent of their (possibly busy) event loops.
-    this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
-    this.heartbeat.unref();
+    // Only a trainer's own messages keep its run alive: the owner never vouches for a trainer it
+    // cannot hear (a hung or SIGSTOPped one used to stay `running` forever).
+    this.silenceLimitMs = o.silenceLimitMs ?? TRAINER_SILENCE_MS;
+    this.watchdog = setInterval(() => this.killSilent(), Math.min(HEARTBEAT_MS, this.silenceLimitMs / 4));
+    this.watchdog.unref();
   }
 
   get limit(): number {
@@ -102,11 +112,15 @@ export class RunScheduler {
     if (!a) return false;
     a.intent = intent;
     a.handle.stop();
-    if (!a.killTimer) {
-      a.killTimer = setTimeout(() => a.handle.kill('SIGKILL'), this.o.stopGraceMs ?? 15_000);
-      a.killTimer.unref();
-    }
+    if (!a.killTimer) this.armKillTimer(a, this.o.stopGraceMs ?? 15_000);
     return true;
+  }
+
+  /** Kill the trainer after `ms` unless it exits first; replaces (and clears) an earlier timer. */
+  private armKillTimer(a: ActiveRun, ms: number): void {
+    if (a.killTimer) clearTimeout(a.killTimer);
+    a.killTimer = setTimeout(() => a.handle.kill('SIGKILL'), ms);
+    a.killTimer.unref();
   }
 
   /** Kill a trainer now and wait until its process is gone. */
@@ -151,7 +165,7 @@ export class RunScheduler {
       heartbeatAt: now,
     });
     const handle = this.o.launcher.launch({ runId, config: run.config, workDir: this.runDir(runId), resumeFrom });
-    const a: ActiveRun = { runId, handle, intent: null, terminal: null, lastStep: run.lastStep, fatal: null, killTimer: null };
+    const a: ActiveRun = { runId, handle, intent: null, terminal: null, lastStep: run.lastStep, fatal: null, killTimer: null, lastHeard: now, silentMs: null };
     this.active.set(runId, a);
     if (handle.pid !== undefined) this.o.store.setRunState(runId, { pid: handle.pid });
     handle.onMessage((m) => this.onMessage(a, m));
@@ -160,6 +174,7 @@ export class RunScheduler {
   }
 
   private onMessage(a: ActiveRun, m: TrainerToParent): void {
+    a.lastHeard = Date.now();
     switch (m.type) {
       case 'ready':
         this.o.store.setRunState(a.runId, { pid: m.pid, heartbeatAt: Date.now() });
@@ -208,6 +223,14 @@ export class RunScheduler {
     if (a.intent === 'stop' || a.intent === 'shutdown') {
       return { status: 'interrupted', failureReason: `stopped by the user${at} (the trainer did not stop in time and was killed)`, etaMs: null, endedAt };
     }
+    if (a.silentMs !== null) {
+      return {
+        status: 'failed',
+        failureReason: `the trainer stopped responding: no heartbeat for ${Math.round(a.silentMs / 1000)} s (hung, or suspended by a signal such as SIGSTOP), so it was killed${at}; resume continues from the last checkpoint`,
+        etaMs: null,
+        endedAt,
+      };
+    }
     if (e.signal) {
       return { status: 'interrupted', failureReason: `the trainer process was killed (${e.signal})${at}; resume continues from the last checkpoint`, etaMs: null, endedAt };
     }
@@ -236,15 +259,16 @@ export class RunScheduler {
     this.publishRun(runId);
   }
 
-  private beat(): void {
-    if (this.active.size === 0) return;
+  /** The watchdog: a trainer nobody has heard from for silenceLimitMs is hung; kill it (SIGKILL ends a stopped process too). */
+  private killSilent(): void {
     const now = Date.now();
-    try {
-      this.o.store.db.transaction(() => {
-        for (const id of this.active.keys()) this.o.store.setRunState(id, { heartbeatAt: now });
-      })();
-    } catch {
-      // The database may be closing; the next beat will retry.
+    for (const a of this.active.values()) {
+      // A trainer asked to end has its own kill timer.
+      if (a.intent !== null || a.silentMs !== null) continue;
+      const silent = now - a.lastHeard;
+      if (silent <= this.silenceLimitMs) continue;
+      a.silentMs = silent;
+      a.handle.kill('SIGKILL');
     }
   }
 
@@ -261,13 +285,13 @@ export class RunScheduler {
   async close(graceMs = 10_000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.heartbeat);
+    clearInterval(this.watchdog);
     this.queue.length = 0;
     const running = [...this.active.values()];
     for (const a of running) {
-      a.intent = 'shutdown';
+      a.intent ??= 'shutdown';
       a.handle.stop();
-      a.killTimer = setTimeout(() => a.handle.kill('SIGKILL'), graceMs);
+      this.armKillTimer(a, graceMs);
     }
     await Promise.all(running.map((a) => a.handle.exited));
     this.buffer.close();

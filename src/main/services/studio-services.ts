@@ -30,7 +30,7 @@ import { autoRunName, isAutomaticName } from '../../shared/run-name';
 import { RunScheduler } from './scheduler';
 import { AnalysisQueue } from './analysis-queue';
 import { SearchError } from '../../shared/run-search';
-import { pidAlive, type Store } from './store/index';
+import { ArtifactNotFoundError, pidAlive, type Store } from './store/index';
 import type { TrainerLauncher } from './trainer-launcher';
 import { checkConfigPaths } from '../../engine/check-paths';
 
@@ -44,6 +44,7 @@ export interface StudioServicesOptions {
   transport: AppInfo['transport'];
   version: string;
   stopGraceMs?: number;
+  silenceLimitMs?: number;
 }
 
 const FINISHED = new Set(['done', 'failed', 'interrupted', 'cancelled']);
@@ -65,6 +66,7 @@ export class StudioServicesImpl implements StudioApi {
       concurrency: o.concurrency,
       publish: (e) => this.publish(e),
       stopGraceMs: o.stopGraceMs,
+      silenceLimitMs: o.silenceLimitMs,
     });
     this.analyses = new AnalysisQueue({
       store: o.store,
@@ -289,7 +291,7 @@ export class StudioServicesImpl implements StudioApi {
 
   async readArtifact(artifactId: number): Promise<{ fileName: string; mime: string; base64: string }> {
     const a = this.store.getArtifact(artifactId);
-    if (!a) throw new Error(`artifact ${artifactId} does not exist; list a run's artifacts to pick another id`);
+    if (!a) throw new ArtifactNotFoundError(artifactId);
     let bytes: Buffer;
     try {
       bytes = readFileSync(a.path);

@@ -1,7 +1,7 @@
 // The New-run form's editable state and its two-way mapping to a RunConfigInput. Inputs hold
 // what the user typed (numbers may be '' while editing); `draftToInput` turns it into the
 // shape the shared schema validates, so every message comes from src/shared/config.ts.
-import type { BackendName, DatasetName, ModelKind, RunConfig, RunConfigInput } from '../../shared/config';
+import type { ActivationName, BackendName, DatasetName, ModelKind, RunConfig, RunConfigInput } from '../../shared/config';
 import { type NumIn, blank, num, numOrNull } from './draft-values';
 import { parseNumberList } from './format';
 import { type VariantDraft, draftToVariant, variantToDraft } from './sam-variant-draft';
@@ -33,7 +33,7 @@ export interface FormDraft {
   model: {
     kind: ModelKind;
     hidden: string;
-    activation: 'relu' | 'tanh' | 'gelu' | 'sigmoid' | 'elu';
+    activation: ActivationName;
     dropout: NumIn;
     filters: string;
     dense: NumIn;
@@ -77,11 +77,11 @@ export function draftToInput(d: FormDraft): RunConfigInput {
     m.kind === 'mlp'
       ? { kind: 'mlp' as const, hidden: parseNumberList(m.hidden), activation: m.activation, dropout: num(m.dropout) }
       : m.kind === 'cnn'
-        ? { kind: 'cnn' as const, filters: parseNumberList(m.filters), dense: num(m.dense), dropout: num(m.dropout) }
+        ? { kind: 'cnn' as const, filters: parseNumberList(m.filters), dense: num(m.dense), dropout: num(m.dropout), activation: m.activation }
         : m.kind === 'resnet20' || m.kind === 'resnet18'
-          ? { kind: m.kind, width: num(m.width) }
+          ? { kind: m.kind, width: num(m.width), activation: m.activation }
           : m.kind === 'wrn'
-            ? { kind: 'wrn' as const, depth: num(m.depth), widen: num(m.widen) }
+            ? { kind: 'wrn' as const, depth: num(m.depth), widen: num(m.widen), activation: m.activation }
             : { kind: 'layers' as const, path: m.path.trim() };
   const labelColumn = d.data.labelColumn.trim();
   return {
@@ -177,7 +177,7 @@ export function configToDraft(c: RunConfig): FormDraft {
     model: {
       kind: m.kind,
       hidden: m.kind === 'mlp' ? m.hidden.join(', ') : '512, 512',
-      activation: m.kind === 'mlp' ? m.activation : 'relu',
+      activation: m.kind === 'layers' ? 'relu' : m.activation,
       dropout: m.kind === 'mlp' || m.kind === 'cnn' ? m.dropout : 0,
       filters: m.kind === 'cnn' ? m.filters.join(', ') : '32, 64',
       dense: m.kind === 'cnn' ? m.dense : 128,

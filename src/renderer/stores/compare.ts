@@ -163,13 +163,19 @@ export const useCompareStore = defineStore('compare', () => {
     return runColor(grouped.value ? (groupOf.value.get(id)?.ids[0] ?? id) : id);
   }
 
+  /** Each run's latest analysis. */
+  const latestSpectrum = computed(() => {
+    const out: Record<number, SpectrumEvent | null> = {};
+    for (const id of ids.value) {
+      const s = spectra.value[id] ?? [];
+      out[id] = s.length ? s.reduce((a, b) => (b.step > a.step ? b : a)) : null;
+    }
+    return out;
+  });
   /** λ_max of each run's latest analysis. */
   const lambdaMax = computed(() => {
     const out: Record<number, number | null> = {};
-    for (const id of ids.value) {
-      const s = spectra.value[id] ?? [];
-      out[id] = s.length ? s.reduce((a, b) => (b.step > a.step ? b : a)).topEigenvalues[0] ?? null : null;
-    }
+    for (const id of ids.value) out[id] = latestSpectrum.value[id]?.topEigenvalues[0] ?? null;
     return out;
   });
 
@@ -178,5 +184,5 @@ export const useCompareStore = defineStore('compare', () => {
     return run.finalMetrics?.[name] ?? lastOf(get(run.id, 'epoch', name));
   }
 
-  return { get, groups, groupNames, diffLabels, groupOf, colorOf, lambdaMax, finalOf, ids, runs, configs, series, stepVersion, epochVersion, spectra, stepMetric, epochMetric, grouped, diffOnly, loading, error, loadedAt, open, loadSeries };
+  return { get, groups, groupNames, diffLabels, groupOf, colorOf, lambdaMax, latestSpectrum, finalOf, ids, runs, configs, series, stepVersion, epochVersion, spectra, stepMetric, epochMetric, grouped, diffOnly, loading, error, loadedAt, open, loadSeries };
 });

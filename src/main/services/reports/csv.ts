@@ -1,13 +1,25 @@
 // CSV of every stored metric point (long format, one row per point). Numbers are written with
 // JavaScript's shortest round-trip representation (String(x)), so parsing a cell with Number()
 // gives back the exact stored double. A value the store holds as "not a number" is an empty cell.
+// Text cells (run and metric names) that a spreadsheet would run as a formula (=HYPERLINK(…),
+// +cmd, -…, @…) are prefixed with an apostrophe (OWASP's advice on CSV injection); parseCsv
+// removes it, so names still round-trip.
 import type { ReportData } from './types';
 
 export const CSV_COLUMNS = ['run_id', 'run_name', 'scope', 'step', 'epoch', 'time_ms', 'metric', 'value'] as const;
 
-/** RFC 4180 quoting: only when the cell holds a comma, quote or line break. */
+/** A text cell starting like a formula, after any apostrophes this module added before it. */
+const FORMULA_START = /^'*[=+\-@\t\r]/;
+
+/** RFC 4180 quoting (only when the cell holds a comma, quote or line break), formulas defused. */
 export function csvCell(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  const text = FORMULA_START.test(s) ? `'${s}` : s;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Undo csvCell's apostrophe (only ever added before a formula start, so a number never has one). */
+function uncell(s: string): string {
+  return s.startsWith("'") && FORMULA_START.test(s) ? s.slice(1) : s;
 }
 
 const num = (v: number) => (Number.isFinite(v) ? String(v) : '');
@@ -38,15 +50,15 @@ export function parseCsv(text: string): string[][] {
       else if (c === '"') quoted = false;
       else cell += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') (row.push(cell), (cell = ''));
+    else if (c === ',') (row.push(uncell(cell)), (cell = ''));
     else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell);
+      row.push(uncell(cell));
       rows.push(row);
       row = [];
       cell = '';
     } else cell += c;
   }
-  if (cell !== '' || row.length) (row.push(cell), rows.push(row));
+  if (cell !== '' || row.length) (row.push(uncell(cell)), rows.push(row));
   return rows;
 }

@@ -1,6 +1,7 @@
 // The report's tables as HTML fragments: runs, final metrics (best marked), machine and backend,
 // configuration (differences highlighted), final spectra, notes.
 import { describeOptimizer } from '../../../shared/config';
+import { finiteDifferenceWarning, hvpMethodLabel } from '../../../shared/hvp-method';
 import { configRows } from '../../../shared/config-diff';
 import { bestIndex, lastSpectrum, METRIC_COLUMNS } from './final-metrics';
 import { groupLabels, seedGroups } from '../../../shared/seed-groups';
@@ -26,19 +27,22 @@ function duration(r: ReportRun): string {
   return s < 120 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
 }
 
+/** Conv nets are ReLU unless configured otherwise; name any other activation. */
+const actSuffix = (a: string) => (a === 'relu' ? '' : ` ${a}`);
+
 function modelLabel(r: ReportRun): string {
   const m = r.run.config.model;
   switch (m.kind) {
     case 'mlp':
       return `MLP [${m.hidden.join('-')}] ${m.activation}`;
     case 'cnn':
-      return `CNN [${m.filters.join('-')}] + ${m.dense}`;
+      return `CNN [${m.filters.join('-')}] + ${m.dense}${actSuffix(m.activation)}`;
     case 'wrn':
-      return `WRN-${m.depth}-${m.widen}`;
+      return `WRN-${m.depth}-${m.widen}${actSuffix(m.activation)}`;
     case 'layers':
       return `Layers model ${m.path}`;
     default:
-      return `${m.kind} width ${m.width}`;
+      return `${m.kind} width ${m.width}${actSuffix(m.activation)}`;
   }
 }
 
@@ -102,10 +106,18 @@ export function spectrumTable(runs: ReportRun[]): string {
     if (!s) return `<tr><td class="run">${runHead(r, i)}</td><td colspan="6" class="missing">no Hessian analysis recorded (enable hessian in the run config)</td></tr>`;
     const trace = s.trace === null ? dash : `${fmt(s.trace)}${s.traceStdErr !== null ? ` ± ${fmt(s.traceStdErr)}` : ''}`;
     return `<tr><td class="run">${runHead(r, i)}</td><td class="num">${fmt(s.epoch)}</td><td>${s.topEigenvalues.map((v) => fmt(v)).join(', ')}</td>
-      <td class="num">${fmt(s.lambdaMaxOverLambda5)}</td><td class="num">${trace}</td><td>${esc(s.hvp)}, batch ${s.hessianBatchSize}</td><td class="num">${r.spectra.length}</td></tr>`;
+      <td class="num">${fmt(s.lambdaMaxOverLambda5)}</td><td class="num">${trace}</td><td>${esc(hvpMethodLabel(s))}${finiteDifferenceWarning(s) ? ' ⚠' : ''}, batch ${s.hessianBatchSize}</td><td class="num">${r.spectra.length}</td></tr>`;
   });
+  // A finite-difference spectrum is approximate: say so under the table, per run.
+  const warnings = runs
+    .map((r, i) => {
+      const s = lastSpectrum(r);
+      const warning = s ? finiteDifferenceWarning(s) : null;
+      return warning ? `<p class="note fd-warning">⚠ ${runHead(r, i)}: ${esc(warning)}</p>` : '';
+    })
+    .join('');
   return `<table class="spectra"><thead><tr><th>Run</th><th class="num">Epoch</th><th>Top eigenvalues (last analysis)</th><th class="num">λ_max/λ_5</th>
-    <th class="num">Trace</th><th>Hessian-vector products</th><th class="num">Analyses</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+    <th class="num">Trace</th><th>Hessian-vector products</th><th class="num">Analyses</th></tr></thead><tbody>${rows.join('')}</tbody></table>${warnings}`;
 }
 
 export function notesSection(runs: ReportRun[]): string {

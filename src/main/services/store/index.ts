@@ -6,10 +6,10 @@ export function openStore(path: string, opts: OpenStoreOptions = {}): Store {
   return new Store(path, opts);
 }
 
-export { Store, RunNotFoundError, type OpenStoreOptions } from './store';
+export { Store, RunNotFoundError, ArtifactNotFoundError, type OpenStoreOptions } from './store';
 export { toSummary, type RunRecord, type RunStateChange, type NewRun } from './runs';
 export type { MetricPoint, RawPoint, Scope } from './series';
 export type { CheckpointInfo, LogLine, SweepRecord } from './results';
 export type { StoredEvent } from './ingest';
-export { STALE_MS, HEARTBEAT_MS, staleReason, pidAlive } from './liveness';
+export { STALE_MS, HEARTBEAT_MS, TRAINER_SILENCE_MS, staleReason, pidAlive } from './liveness';
 export { MIGRATIONS } from './migrations';

@@ -1,12 +1,20 @@
 // Is a `running` run still owned by a live process? The services process that launched a trainer
-// records the trainer's pid, its own pid and a heartbeat it refreshes while the trainer lives.
-// Any reader (the app at start-up, `sam-studio runs`, another server) treats a run as
-// `interrupted` when either process is gone or the heartbeat went stale: the owner died without
-// writing a terminal status, so nobody will ever finish that row.
+// records the trainer's pid, its own pid and the time of the trainer's last heartbeat. The
+// heartbeat comes from the trainer's own event loop (src/main/trainer-process.ts), never from the
+// owner's clock, so a trainer that hangs or is suspended stops refreshing it. Any reader (the app at
+// start-up, `sam-studio runs`, another server) treats a run as `interrupted` when either process is
+// gone or the heartbeat went stale: nobody will ever finish that row.
 
-/** The owner refreshes heartbeats every HEARTBEAT_MS; STALE_MS leaves room for a busy machine. */
+/** How often a trainer beats (from its own event loop, between steps and Hessian-vector products). */
 export const HEARTBEAT_MS = 2_000;
-export const STALE_MS = 20_000;
+/**
+ * A live owner kills a trainer silent this long (hung, or stopped with SIGSTOP) and fails its run.
+ * Generous: a trainer is silent while one step runs, and a big model's step on the cpu backend
+ * takes seconds.
+ */
+export const TRAINER_SILENCE_MS = 60_000;
+/** Readers call a row stale later than the owner would: a live owner always settles its own runs first. */
+export const STALE_MS = TRAINER_SILENCE_MS + 15_000;
 
 export function pidAlive(pid: number | null): boolean {
   if (pid === null || !Number.isInteger(pid) || pid <= 0) return false;

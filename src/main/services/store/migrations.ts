@@ -187,7 +187,7 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
     applied_at INTEGER NOT NULL
   )`);
   const done = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
-  const newest = Math.max(0, ...MIGRATIONS.map((m) => m.version));
+  const newest = Math.max(0, ...migrations.map((m) => m.version));
   const dbNewest = Math.max(0, ...done);
   if (dbNewest > newest) {
     throw new Error(

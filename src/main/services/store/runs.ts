@@ -4,7 +4,8 @@
 import type Database from 'better-sqlite3';
 import { issuesToFieldErrors } from '../../../shared/unknown-keys';
 import { runConfigSchema, type RunConfig } from '../../../shared/config';
-import { runQuerySchema, type RunQuery, type RunStatus, type RunSummary, type RunPatch } from '../../../shared/api';
+import { z } from 'zod';
+import { ApiValidationError, runNameSchema, runQuerySchema, runTagsSchema, type RunQuery, type RunStatus, type RunSummary, type RunPatch } from '../../../shared/api';
 import type { BackendReport, FinalMetrics, RunBackend } from '../../../shared/events';
 import { staleReason } from './liveness';
 import { filterRuns } from '../../../shared/run-search';
@@ -102,6 +103,8 @@ const SORT_SQL: Record<string, string> = {
   testLoss: 'final_test_loss IS NULL, final_test_loss',
 };
 
+const runMetaSchema = z.strictObject({ name: runNameSchema, tags: runTagsSchema });
+
 export function parseStoredConfig(runId: number, json: string): RunConfig {
   const r = runConfigSchema.safeParse(JSON.parse(json));
   if (!r.success) {
@@ -128,6 +131,9 @@ export class RunsRepo {
 
   create(r: NewRun): number {
     const config = runConfigSchema.parse(r.config);
+    // Every door's bounds, again where the row is written (the CLI and sweeps call the store directly).
+    const meta = runMetaSchema.safeParse({ name: r.name, tags: r.tags ?? [] });
+    if (!meta.success) throw new ApiValidationError('createRun', issuesToFieldErrors(runMetaSchema, meta.error.issues));
     const info = this.insertStmt.run({
       name: r.name,
       config: JSON.stringify(config),

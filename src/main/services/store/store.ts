@@ -33,6 +33,13 @@ export class RunNotFoundError extends Error {
   }
 }
 
+export class ArtifactNotFoundError extends Error {
+  constructor(id: number) {
+    super(`artifact ${id} does not exist; list a run's artifacts to pick another id`);
+    this.name = 'ArtifactNotFoundError';
+  }
+}
+
 export class Store {
   readonly db: Database.Database;
   readonly runs: RunsRepo;
