@@ -5,7 +5,7 @@
 // ranks (the all-reduce before the ascent), p = ∞, ASAM, m-sharpness as per-rank ε̂ (one and two
 // chunks per rank), and every deterministic variant: GSAM (with a cosine schedule moving ρ_t),
 // ESAM (its weight mask and row selection across two ranks), LookSAM, Friendly-SAM and SAM-ON
-// (a ResNet's batch norms), with SGD (Nesterov, L2 in the loss, clipping), Adam and AdamW.
+// (a ResNet's batch norms, softplus for its ReLUs), with SGD (Nesterov, L2 in the loss, clipping), Adam and AdamW.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,7 +42,7 @@ const CASES: Record<string, Case> = {
   'ESAM (weight mask, sharpest rows chosen across 2 ranks)': { model: mlp, optimizer: sgd, sam: { rho: 0.05, variant: { kind: 'esam', beta: 0.5, gamma: 0.5 } }, ranks: 2, steps: 2 },
   'LookSAM (a SAM step, a reused one, a SAM step) on 2 ranks': { model: mlp, optimizer: sgd, sam: { rho: 0.05, variant: { kind: 'looksam', k: 2, alpha: 0.7 } }, ranks: 2, steps: 3 },
   'Friendly-SAM (its moving average after the first step)': { model: mlp, optimizer: sgd, sam: { rho: 0.05, variant: { kind: 'friendly-sam', sigma: 1, lambda: 0.9 } }, ranks: 1, steps: 3 },
-  'SAM-ON (only batch norm perturbed), ResNet-20': { model: { kind: 'resnet20', width: 2 }, optimizer: sgd, sam: { rho: 0.05, variant: { kind: 'sam-on' } }, ranks: 1, steps: 1 },
+  'SAM-ON (only batch norm perturbed), ResNet-20 with softplus': { model: { kind: 'resnet20', width: 2, activation: 'softplus' }, optimizer: sgd, sam: { rho: 0.05, variant: { kind: 'sam-on' } }, ranks: 1, steps: 1 },
 };
 
 let dir: string;
@@ -100,5 +100,33 @@ describe.skipIf(!existsSync(FASHION))('one SAM step of the export and of the app
     const appDone = app.result as Extract<TrainerEvent, { event: 'done' }>;
     expect(Math.abs(done.metrics.trainLoss - appDone.metrics.trainLoss)).toBeLessThan(1e-5 * appDone.metrics.trainLoss);
     expect(Math.abs(done.metrics.testAccuracy - appDone.metrics.testAccuracy)).toBeLessThanOrEqual(1 / 32);
+  });
+});
+
+describe.skipIf(!existsSync(FASHION))('the script continues from the app’s checkpoint', () => {
+  it('resumes an app run mid-way (weights, momentum, LookSAM’s g_v, step count) and ends on the app’s weights', async () => {
+    const input: RunConfigInput = {
+      name: 'resume',
+      seed: 8,
+      epochs: 2,
+      batchSize: BATCH,
+      backend: 'cpu',
+      data: { name: 'fashion-mnist', limit: BATCH * 3, testLimit: 32 },
+      model: mlp,
+      optimizer: { kind: 'sgd', lr: 0.1, momentum: 0.9 },
+      // k = 2 over 3 steps an epoch: the resumed epoch starts on a reused step (t = 3).
+      sam: { rho: 0.05, variant: { kind: 'looksam', k: 2, alpha: 0.7 } },
+    };
+    const here = join(dir, 'resume');
+    const app = await trainCollect(input, { runId: null, workDir: join(here, 'app') });
+    const checkpoints = app.events.filter((e): e is Extract<TrainerEvent, { event: 'checkpoint' }> => e.event === 'checkpoint');
+    expect(checkpoints.map((c) => c.step)).toEqual([3, 6]);
+    await exportConfig(input, join(here, 'pytorch'));
+    const py = await runTrainScript(join(here, 'pytorch'), { world: 2, args: ['--resume', checkpoints[0].path] });
+    expect(py.events.find((e) => e.event === 'started')).toMatchObject({ resumedFromStep: 3 });
+    const [a, b] = await Promise.all([weights(checkpoints[1].path), weights(lastCheckpoint(py.events))]);
+    let diff = 0;
+    a.forEach((t, i) => t.forEach((v, j) => (diff = Math.max(diff, Math.abs(v - b[i][j])))));
+    expect(diff).toBeLessThan(1e-6);
   });
 });

@@ -5,13 +5,13 @@ converts the layouts: the app is NHWC with [in, out] dense and [kh, kw, in, out]
 
   mlp       [Linear + activation + dropout] per hidden width, Linear head; images are
             flattened in the app's (h, w, c) order
-  cnn       [Conv2d 3x3 'same' + ReLU + MaxPool 2x2 'same'] per filter count, Linear + ReLU +
-            dropout, Linear head
-  resnet20  CIFAR ResNet (He et al. 2016, section 4.2): 3x3 stem + BN-ReLU, 3 stages x 3 basic
+  cnn       [Conv2d 3x3 'same' + activation + MaxPool 2x2 'same'] per filter count, Linear +
+            activation + dropout, Linear head
+  resnet20  CIFAR ResNet (He et al. 2016, section 4.2): 3x3 stem + BN-activation, 3 stages x 3 basic
             blocks (widths w, 2w, 4w), projection (1x1 conv + BN) shortcuts where the shape changes
   resnet18  4 stages x 2 basic blocks (w .. 8w), CIFAR stem, no max-pool (as in the SAM paper)
   wrn       Wide-ResNet-d-k (Zagoruyko & Komodakis 2016): 3x3 stem, pre-activation blocks,
-            n = (d-4)/6 per stage, widths 16k, 32k, 64k, final BN-ReLU
+            n = (d-4)/6 per stage, widths 16k, 32k, 64k, final BN-activation
 
 Details that matter for matching the app to float32 round-off:
 - 'same' padding is TensorFlow's: on a stride-2 convolution of an even-sized input all the
@@ -22,7 +22,7 @@ Details that matter for matching the app to float32 round-off:
   the batch statistics with torch's ordinary reductions, as the app does: torch 1.13's native
   CPU kernel sums them in float32 and was off by up to 1e-2 in a ResNet's first-layer gradient
   (the float64 gradient and the app agree to 1e-6). --native-batchnorm uses the native kernel.
-- GELU is the tanh approximation; ELU has alpha 1.
+- Every ReLU is model.activation (default relu). GELU is the tanh approximation; ELU has alpha 1.
 - Convolutions of the ResNets have no bias (batch norm follows every one).
 - Dropout masks come from the model's own generator, which the stepper reseeds before every
   pass with the step's key, so SAM's two passes of a step see the same sub-network (as the
@@ -41,7 +41,13 @@ ACTIVATIONS = {
     "sigmoid": nn.Sigmoid,
     "elu": nn.ELU,
     "gelu": lambda: nn.GELU(approximate="tanh"),
+    "softplus": nn.Softplus,
 }
+
+
+def activation(cfg):
+    """The model's hidden activation (model.activation; ReLU for runs stored before it existed)."""
+    return ACTIVATIONS[cfg.get("activation", "relu")]()
 
 
 class SeededDropout(nn.Module):
@@ -104,7 +110,7 @@ class Mlp(nn.Module):
         width = math.prod(input_shape)
         layers = []
         for h in cfg["hidden"]:
-            layers += [nn.Linear(width, h), ACTIVATIONS[cfg["activation"]](), SeededDropout(cfg["dropout"], generator)]
+            layers += [nn.Linear(width, h), activation(cfg), SeededDropout(cfg["dropout"], generator)]
             width = h
         self.hidden = nn.Sequential(*layers)
         self.head = nn.Linear(width, classes)
@@ -130,18 +136,19 @@ class Cnn(nn.Module):
         h, w, c = self.hwc
         layers = []
         for f in cfg["filters"]:
-            layers += [nn.Conv2d(c, f, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, ceil_mode=True)]
+            layers += [nn.Conv2d(c, f, 3, padding=1), activation(cfg), nn.MaxPool2d(2, ceil_mode=True)]
             h, w, c = math.ceil(h / 2), math.ceil(w / 2), f
         self.features = nn.Sequential(*layers)
         self.fc = nn.Linear(h * w * c, cfg["dense"])
         # The app flattens (h, w, c), torch (c, h, w): checkpoint.py regroups this kernel's rows.
         self.fc.flatten_hwc = (h, w, c)
+        self.act = activation(cfg)
         self.drop = SeededDropout(cfg["dropout"], generator)
         self.head = nn.Linear(cfg["dense"], classes)
 
     def forward(self, x):
         t = self.features(to_nchw(x.reshape(len(x), *self.hwc)))
-        return self.head(self.drop(F.relu(self.fc(t.flatten(1)))))
+        return self.head(self.drop(self.act(self.fc(t.flatten(1)))))
 
 
 def conv3(cin, cout, stride=1):
@@ -149,10 +156,11 @@ def conv3(cin, cout, stride=1):
 
 
 class BasicBlock(nn.Module):
-    """conv-BN-ReLU-conv-BN + shortcut, then ReLU (post-activation)."""
+    """conv-BN-act-conv-BN + shortcut, then act (post-activation)."""
 
-    def __init__(self, cin, cout, stride):
+    def __init__(self, cin, cout, stride, act):
         super().__init__()
+        self.act = act
         self.conv1, self.bn1 = conv3(cin, cout, stride), BatchNorm(cout)
         self.conv2, self.bn2 = conv3(cout, cout), BatchNorm(cout)
         self.shortcut = None
@@ -160,35 +168,37 @@ class BasicBlock(nn.Module):
             self.shortcut = nn.Sequential(Conv2dSame(cin, cout, 1, stride=stride, bias=False), BatchNorm(cout))
 
     def forward(self, x):
-        y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
-        return F.relu(y + (self.shortcut(x) if self.shortcut is not None else x))
+        y = self.bn2(self.conv2(self.act(self.bn1(self.conv1(x)))))
+        return self.act(y + (self.shortcut(x) if self.shortcut is not None else x))
 
 
 class PreActBlock(nn.Module):
-    """BN-ReLU-conv-BN-ReLU-conv + shortcut (Wide-ResNet's block)."""
+    """BN-act-conv-BN-act-conv + shortcut (Wide-ResNet's block)."""
 
-    def __init__(self, cin, cout, stride):
+    def __init__(self, cin, cout, stride, act):
         super().__init__()
+        self.act = act
         self.bn1, self.conv1 = BatchNorm(cin), conv3(cin, cout, stride)
         self.bn2, self.conv2 = BatchNorm(cout), conv3(cout, cout)
         self.shortcut = Conv2dSame(cin, cout, 1, stride=stride, bias=False) if stride != 1 or cin != cout else None
 
     def forward(self, x):
-        a = F.relu(self.bn1(x))
-        h = self.conv2(F.relu(self.bn2(self.conv1(a))))
+        a = self.act(self.bn1(x))
+        h = self.conv2(self.act(self.bn2(self.conv1(a))))
         return h + (self.shortcut(a) if self.shortcut is not None else x)
 
 
 class ResNet(nn.Module):
-    def __init__(self, input_shape, classes, stem_width, stages, block, pre_activation):
+    def __init__(self, cfg, input_shape, classes, stem_width, stages, block, pre_activation):
         super().__init__()
+        self.act = activation(cfg)
         self.hwc = image_shape(input_shape)
         self.stem = conv3(self.hwc[2], stem_width)
         self.stem_bn = None if pre_activation else BatchNorm(stem_width)
         blocks, c = [], stem_width
         for width, count, stride in stages:
             for i in range(count):
-                blocks.append(block(c, width, stride if i == 0 else 1))
+                blocks.append(block(c, width, stride if i == 0 else 1, self.act))
                 c = width
         self.blocks = nn.Sequential(*blocks)
         self.final_bn = BatchNorm(c) if pre_activation else None
@@ -197,10 +207,10 @@ class ResNet(nn.Module):
     def forward(self, x):
         t = self.stem(to_nchw(x.reshape(len(x), *self.hwc)))
         if self.stem_bn is not None:
-            t = F.relu(self.stem_bn(t))
+            t = self.act(self.stem_bn(t))
         t = self.blocks(t)
         if self.final_bn is not None:
-            t = F.relu(self.final_bn(t))
+            t = self.act(self.final_bn(t))
         return self.head(t.mean(dim=(2, 3)))
 
 
@@ -214,13 +224,13 @@ def build_model(cfg, input_shape, classes):
         model = Cnn(cfg, input_shape, classes, generator)
     elif kind == "resnet20":
         w = cfg["width"]
-        model = ResNet(input_shape, classes, w, [(w, 3, 1), (2 * w, 3, 2), (4 * w, 3, 2)], BasicBlock, False)
+        model = ResNet(cfg, input_shape, classes, w, [(w, 3, 1), (2 * w, 3, 2), (4 * w, 3, 2)], BasicBlock, False)
     elif kind == "resnet18":
         w = cfg["width"]
-        model = ResNet(input_shape, classes, w, [(w, 2, 1), (2 * w, 2, 2), (4 * w, 2, 2), (8 * w, 2, 2)], BasicBlock, False)
+        model = ResNet(cfg, input_shape, classes, w, [(w, 2, 1), (2 * w, 2, 2), (4 * w, 2, 2), (8 * w, 2, 2)], BasicBlock, False)
     elif kind == "wrn":
         n, k = (cfg["depth"] - 4) // 6, cfg["widen"]
-        model = ResNet(input_shape, classes, 16, [(16 * k, n, 1), (32 * k, n, 2), (64 * k, n, 2)], PreActBlock, True)
+        model = ResNet(cfg, input_shape, classes, 16, [(16 * k, n, 1), (32 * k, n, 2), (64 * k, n, 2)], PreActBlock, True)
     else:
         raise ValueError(f"model.kind {kind!r} has no PyTorch port")
     model.dropout_generator = generator
