@@ -9,12 +9,15 @@ const SKIP = new Set(['__pycache__', 'tests']);
 
 /**
  * The template folder: beside this module in the source tree; from a build (out/cli, out/main)
- * the same folder of the package, found by walking up to it.
+ * the same folder of the package, found by walking up to it; in the packaged desktop app, its
+ * resources/pytorch-template (electron-builder.yml extraResources).
  */
 export function templateDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   const beside = join(here, 'template');
   if (existsSync(join(beside, 'train.py'))) return beside;
+  const resources = (process as { resourcesPath?: string }).resourcesPath;
+  if (resources && existsSync(join(resources, 'pytorch-template', 'train.py'))) return join(resources, 'pytorch-template');
   for (let dir = here; dirname(dir) !== dir; dir = dirname(dir)) {
     const candidate = join(dir, FROM_ROOT);
     if (existsSync(join(candidate, 'train.py'))) return candidate;
