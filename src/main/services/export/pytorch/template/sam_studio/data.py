@@ -11,6 +11,11 @@ What changes every epoch is drawn here with the app's own random stream (rng.py)
 of the training rows and each augmented image's crop and flip (src/engine/data/batches.ts,
 augment.ts). Every rank draws the whole epoch and keeps its share of each batch, so the global
 batch is the app's batch.
+
+Why the split travels as rows but the epochs are re-drawn: the split depends on how the app
+decoded the source (CSV columns, image folders, its own loaders), which a small script should
+not re-implement, and it is one list per run; each epoch's order and augmentation would be
+epochs x examples numbers, while the stream that draws them is twenty lines to port.
 """
 import gzip
 import hashlib
