@@ -2,11 +2,12 @@
 // or N ranks started with MASTER_ADDR/MASTER_PORT/RANK/WORLD_SIZE/LOCAL_RANK over gloo — Debian's
 // torchrun crashes on Python 3.11), and read what they wrote.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseRunConfig, type RunConfig, type RunConfigInput } from '../../../src/shared/config';
 import type { TrainerEvent } from '../../../src/shared/events';
-import { exportPytorch, type PytorchExport } from '../../../src/main/services/export/pytorch/index';
+import { exportPytorch, freePort, type PytorchExport } from '../../../src/main/services/export/pytorch/index';
+
+export { freePort };
 
 /** Debian's interpreter: the python3 first on PATH may be another one, without torch. */
 export const PYTHON = '/usr/bin/python3';
@@ -18,17 +19,6 @@ export async function exportConfig(input: RunConfigInput, dir: string): Promise<
   const config = parseRunConfig(structuredClone(input));
   const exported = await exportPytorch(config, dir, { appVersion: 'test', run: { id: 1, name: config.name ?? 'test run' } });
   return { config, exported };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface ScriptRun {

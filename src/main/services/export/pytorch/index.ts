@@ -2,6 +2,6 @@
 // (launch.ts). The Python is in ./template, a real project with its own tests.
 export { exportPytorch, freshExportDir, manualCommands, type ExportOptions, type PytorchExport } from './export';
 export { ExportError, checkExportable } from './exportable';
-export { PytorchDdpLauncher, type DdpLauncherOptions, type LaunchVia } from './launch';
+export { PytorchDdpLauncher, freePort, type DdpLauncherOptions, type LaunchVia } from './launch';
 export { findPython, torchrunProblem } from './python';
 export { validWorldSizes, worldSizeProblem } from './world-sizes';

@@ -32,7 +32,8 @@ export interface DdpLauncherOptions {
 /** How long the other ranks get to end after one has died (then they are killed). */
 const PEER_GRACE_MS = 10_000;
 
-async function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 free right now (for MASTER_PORT). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
