@@ -4,7 +4,7 @@
 // rule for how many processes a run splits over. Plus what the export writes and refuses.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ import { parseRunConfig, type RunConfigInput } from '../../src/shared/config';
 import { ExportError, exportPytorch, validWorldSizes, worldSizeProblem } from '../../src/main/services/export/pytorch/index';
 import { exportConfig, PYTHON, PYTHON_ENV, templateTests } from './helpers/pytorch-export';
 import { makeTempDir, removeTempDir } from './helpers/tmp';
+import { cifarBuffer } from '../fixtures/data/make';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
@@ -136,6 +137,31 @@ describe.skipIf(!existsSync(FASHION))('the data plan (data.py)', () => {
     expect(data.train.y).toEqual(Array.from(ds.train.y));
     expect(data.test.y).toEqual(Array.from(ds.test.y));
     expect(data.train.x).toBe(createHash('sha256').update(new Uint8Array(ds.train.x.buffer, ds.train.x.byteOffset, ds.train.x.byteLength)).digest('hex'));
+  });
+});
+
+describe('CIFAR sources read on the target machine (data.py)', () => {
+  it.each(['cifar10', 'cifar100'] as const)('%s: the planar records become the app’s NHWC images, normalised per channel, batches augmented alike', async (name) => {
+    // The archives' layouts: cifar-10-batches-bin/data_batch_1..5.bin + test_batch.bin; cifar-100-binary/train.bin + test.bin (coarse and fine labels).
+    const root = join(dir, `${name}-files`);
+    const folder = join(root, name === 'cifar10' ? 'cifar-10-batches-bin' : 'cifar-100-binary');
+    mkdirSync(folder, { recursive: true });
+    if (name === 'cifar10') {
+      for (let k = 1; k <= 5; k++) writeFileSync(join(folder, `data_batch_${k}.bin`), cifarBuffer([k, (k + 5) % 10, (k + 2) % 10, k % 10]));
+      writeFileSync(join(folder, 'test_batch.bin'), cifarBuffer([0, 1, 2]));
+    } else {
+      writeFileSync(join(folder, 'train.bin'), cifarBuffer([57, 99, 3, 40, 12, 8, 77, 64], [4, 19, 0, 2, 3, 1, 5, 6]));
+      writeFileSync(join(folder, 'test.bin'), cifarBuffer([1, 2], [0, 0]));
+    }
+    const out = join(dir, `${name}-export`);
+    const { config } = await exportConfig({ seed: 6, epochs: 1, batchSize: 4, data: { name, path: root, augment: { cropPadding: 4, flip: true } }, model: { kind: 'resnet20', width: 2 }, optimizer: { kind: 'sgd', lr: 0.1 } }, out);
+    const { data } = await probe<{ data: { train: Split; test: Split; batches: { x: number[]; y: number[] }[] } }>({ data: { dir: out, batches: [[0, 1, 2]] } });
+    const ds = await loadDataset(config.data, { seed: config.seed });
+    expect(data.train.y).toEqual(Array.from(ds.train.y));
+    expect(data.train.x).toBe(createHash('sha256').update(new Uint8Array(ds.train.x.buffer, ds.train.x.byteOffset, ds.train.x.byteLength)).digest('hex'));
+    expect(data.test.x).toBe(createHash('sha256').update(new Uint8Array(ds.test.x.buffer, ds.test.x.byteOffset, ds.test.x.byteLength)).digest('hex'));
+    const b = iterateBatches(ds.train, ds.inputShape, { batchSize: 4, shuffle: true, rng: epochRng(config.seed, 0), augment: config.data.augment, dropLast: true }).next().value!;
+    expect(data.batches[0].x).toEqual(Array.from(b.x.subarray(2 * 3072, 4 * 3072)));
   });
 });
 
