@@ -103,10 +103,10 @@ describe.skipIf(!existsSync(FASHION))('sam-studio launch: a run as 2 PyTorch DDP
   });
 
   it('streams the events into the store while it trains; Ctrl-C stops it with a checkpoint (exit 130)', async () => {
-    // A stored run of 400 short epochs (never trained here): launched, recorded live, stopped mid-way.
+    // A stored run of 5,000 short epochs (never trained here): launched, recorded live, stopped mid-way.
     const long = studio().store.createRun({
       name: 'long',
-      config: { ...small({ epochs: 400, data: { name: 'fashion-mnist', limit: 64, testLimit: 64 }, logEvery: 1 }), checkpointEvery: 400 },
+      config: { ...small({ epochs: 5000, data: { name: 'fashion-mnist', limit: 64, testLimit: 64 }, logEvery: 1 }), checkpointEvery: 5000 },
       status: 'cancelled',
     });
     const child = startCli(['launch', '--run', String(long.id), '--nproc', '2', '--threads', '1', '--db', db, '--json'], { env: cliEnv({ ...process.env, ...PYTHON_ENV }) });

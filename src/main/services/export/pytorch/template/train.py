@@ -121,6 +121,8 @@ def train(args, ranks, events, t0, at):
     stepper = Stepper(model, cfg, optimizer, ranks, learning_rate_range(cfg))
     batch = cfg["batchSize"]
     spe = steps_per_epoch(train_split.n, batch)
+    if train_split.n < batch and train_split.n % ranks.world_size:
+        raise ValueError(f"the {train_split.n} training examples (fewer than one batch of {batch}) do not split over {ranks.world_size} processes")
     epoch, in_epoch, step = 0, 0, 0
     totals = {"examples": 0, "lossSum": 0.0, "correctSum": 0.0}
     last = {}
