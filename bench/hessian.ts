@@ -44,12 +44,12 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-function timeIt(fn: () => void, repeats: number): number {
-  fn(); // warm-up: kernel compilation, first allocations
+async function timeIt(fn: () => Promise<unknown>, repeats: number): Promise<number> {
+  await fn(); // warm-up: kernel compilation, first allocations
   const times: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const t0 = performance.now();
-    fn();
+    await fn();
     times.push(performance.now() - t0);
   }
   return median(times);
@@ -66,23 +66,23 @@ async function measureModel(dataset: Dataset, m: (typeof MODELS)[number]): Promi
     const fdStep = fdStepFor(m.model);
     rows.push({ metric: 'parameters', value: model.paramCount, unit: '' });
     rows.push({ metric: 'batch', value: x.shape[0], unit: 'examples' });
-    rows.push({ metric: 'gradient', value: timeIt(() => flatGradient(closure), REPEATS), unit: 'ms' });
+    rows.push({ metric: 'gradient', value: await timeIt(() => flatGradient(closure), REPEATS), unit: 'ms' });
 
     const v = gaussian(model.paramCount, new Rng(1));
-    const exact = createHvp(closure, { method: 'exact' });
-    const fd = createHvp(closure, { method: 'finite-difference', fdStep });
-    rows.push({ metric: 'hvp-exact', value: timeIt(() => exact.apply(v), REPEATS), unit: 'ms', note: 'double backprop' });
-    rows.push({ metric: 'hvp-finite-difference', value: timeIt(() => fd.apply(v), REPEATS), unit: 'ms', note: `two gradients, step ${fdStep.toExponential(0)}·‖w‖` });
+    const exact = await createHvp(closure, { method: 'exact' });
+    const fd = await createHvp(closure, { method: 'finite-difference', fdStep });
+    rows.push({ metric: 'hvp-exact', value: await timeIt(() => exact.apply(v), REPEATS), unit: 'ms', note: 'double backprop' });
+    rows.push({ metric: 'hvp-finite-difference', value: await timeIt(() => fd.apply(v), REPEATS), unit: 'ms', note: `two gradients, step ${fdStep.toExponential(0)}·‖w‖` });
     rows.push({
       metric: 'exact-vs-fd-relative-error',
-      value: relativeErrorOf(exact.apply(v), fd.apply(v)),
+      value: relativeErrorOf(await exact.apply(v), await fd.apply(v)),
       unit: '',
       note: 'random probe: float32 rounding and ReLU kinks swamp FD',
     });
     exact.dispose();
     fd.dispose();
 
-    const auto = createHvp(closure, { seed: 0, fdStep });
+    const auto = await createHvp(closure, { seed: 0, fdStep });
     rows.push({ metric: 'auto-hvp', value: auto.method, unit: '', note: auto.check?.summary });
     auto.dispose();
 

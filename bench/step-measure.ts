@@ -15,11 +15,12 @@ export interface StepTiming {
   passes: StepCost;
 }
 
-export function runStep(stepper: Stepper, b: Batch, inputShape: number[], lr: number): StepCost {
+export async function runStep(stepper: Stepper, b: Batch, inputShape: number[], lr: number): Promise<StepCost> {
   const x = tf.tensor(b.x, [b.size, ...inputShape]);
   const y = tf.tensor1d(b.y, 'int32');
   const r = stepper.step(x, y, lr);
-  r.loss.dataSync();
+  // Asynchronous read: WebGPU cannot read synchronously in Node; on wasm and cpu it costs the same.
+  await r.loss.data();
   tf.dispose([x, y, r.loss, r.correct, r.gradNorm, ...(r.epsNorm ? [r.epsNorm] : []), ...(r.perturbedLoss ? [r.perturbedLoss] : [])]);
   return r.passes;
 }
@@ -34,14 +35,14 @@ function median(xs: number[]): number {
  * Times the steppers' steps interleaved, rotating which goes first (SGD SAM, SAM SGD, …), so a
  * burst of load from other processes hits all alike and their ratios stay meaningful.
  */
-export function timeInterleaved<K extends string>(
+export async function timeInterleaved<K extends string>(
   steppers: Record<K, Stepper>,
   batches: () => Batch,
   inputShape: number[],
   o: { warmup: number; repeats: number; lr: number },
-): Record<K, StepTiming> {
+): Promise<Record<K, StepTiming>> {
   const keys = Object.keys(steppers) as K[];
-  for (let i = 0; i < o.warmup; i++) for (const k of keys) runStep(steppers[k], batches(), inputShape, o.lr);
+  for (let i = 0; i < o.warmup; i++) for (const k of keys) await runStep(steppers[k], batches(), inputShape, o.lr);
   const wall = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
   const cpu = Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
   const passes = Object.fromEntries(keys.map((k) => [k, { forwardBackward: 0, forward: 0 }])) as Record<K, StepCost>;
@@ -51,7 +52,7 @@ export function timeInterleaved<K extends string>(
       const b = batches();
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      const p = runStep(steppers[k], b, inputShape, o.lr);
+      const p = await runStep(steppers[k], b, inputShape, o.lr);
       wall[k].push(performance.now() - t0);
       const c = process.cpuUsage(c0);
       cpu[k] += (c.user + c.system) / 1000;

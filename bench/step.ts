@@ -29,6 +29,8 @@ type ModelName = keyof typeof MODELS;
  */
 function plan(backend: BackendName, model: ModelName): { warmup: number; repeats: number } {
   if (backend === 'cpu') return model === 'cnn' ? { warmup: 0, repeats: 2 } : { warmup: 1, repeats: 5 };
+  // A software WebGPU adapter (SwiftShader) takes seconds per MLP step: a few pairs say enough.
+  if (backend === 'webgpu') return { warmup: 1, repeats: 3 };
   return model === 'cnn' ? { warmup: 2, repeats: 8 } : { warmup: 3, repeats: 20 };
 }
 
@@ -49,6 +51,9 @@ interface StepRow {
   paramCount: number;
   /** 1-minute load average when the row was measured: wall times stretch when it exceeds the cores. */
   load1: number;
+  /** WebGPU only: the adapter, and whether it is a software rasteriser (SwiftShader) rather than a GPU. */
+  adapter?: string;
+  softwareAdapter?: boolean;
 }
 
 export function batchStream(data: Dataset, seed: number): () => Batch {
@@ -69,10 +74,10 @@ const optimizer = optimizerSchema.parse({ kind: 'sgd', lr: LR, momentum: 0.9 });
 const sam = samSchema.parse({ rho: 0.05 });
 
 async function measure(backend: BackendName, model: ModelName, data: Dataset): Promise<StepRow> {
-  await initBackend(backend);
+  const report = await initBackend(backend);
   const m = await buildModel(MODELS[model].cfg, data.inputShape, data.numClasses, 0);
   const steppers = { sgd: createStepper(m, { optimizer, sam: null }), sam: createStepper(m, { optimizer, sam }) };
-  const t: { sgd: StepTiming; sam: StepTiming } = timeInterleaved(steppers, batchStream(data, 1), data.inputShape, { ...plan(backend, model), lr: LR });
+  const t: { sgd: StepTiming; sam: StepTiming } = await timeInterleaved(steppers, batchStream(data, 1), data.inputShape, { ...plan(backend, model), lr: LR });
   steppers.sgd.dispose();
   steppers.sam.dispose();
   m.dispose();
@@ -91,6 +96,7 @@ async function measure(backend: BackendName, model: ModelName, data: Dataset): P
     samCpuMs: round(t.sam.cpuMs),
     paramCount: m.paramCount,
     load1: round(loadavg()[0], 2),
+    ...(backend === 'webgpu' ? { adapter: String(report.details.device), softwareAdapter: report.details.software === true } : {}),
   };
 }
 
@@ -103,7 +109,7 @@ async function samEpoch(data: Dataset): Promise<{ bench: 'epoch'; model: ModelNa
   let steps = 0;
   let examples = 0;
   for (const b of iterateBatches(data.train, data.inputShape, { batchSize: BATCH, shuffle: true, rng: new Rng(2) })) {
-    runStep(s, b, data.inputShape, LR);
+    await runStep(s, b, data.inputShape, LR);
     steps++;
     examples += b.size;
   }
@@ -118,7 +124,8 @@ export async function run(opts: { json: boolean; only?: string[] }): Promise<voi
     if (!opts.json) console.log(line);
   };
   const data = await loadDataset(dataSchema.parse({ name: 'fashion-mnist' }), { seed: 0 });
-  const available = (await probeBackends()).filter((b) => b.available).map((b) => b.name);
+  const probed = await probeBackends();
+  const available = probed.filter((b) => b.available).map((b) => b.name);
   // Every available backend, best first; tensorflow(-gpu) and webgpu appear only where they exist.
   // SAM_BENCH_BACKENDS=wasm,cpu narrows the list (the cpu CNN alone takes several minutes).
   const wanted = process.env.SAM_BENCH_BACKENDS?.split(',').map((b) => b.trim());
@@ -127,14 +134,25 @@ export async function run(opts: { json: boolean; only?: string[] }): Promise<voi
   say(`Fashion-MNIST (${data.source}), batch ${BATCH}, SGD momentum 0.9 vs SAM ρ = 0.05; backends: ${backends.join(', ')}`);
   say('model  backend   SGD ms   SAM ms  SAM/SGD   SGD ex/s   SAM ex/s   (CPU ms SGD / SAM = ratio)');
   for (const backend of backends) {
+    const software = backend === 'webgpu' && /software: true/.test(probed.find((b) => b.name === backend)?.reason ?? '');
     for (const model of Object.keys(MODELS) as ModelName[]) {
+      if (software && model === 'cnn') {
+        // SwiftShader needs ~9 s for a SAM step of a CNN 16× smaller than this one (batch 32, 8/16 filters).
+        const skip = { bench: 'step', model, backend, skipped: 'software WebGPU adapter: minutes per step of this CNN', softwareAdapter: true };
+        if (opts.json) console.log(JSON.stringify(skip));
+        else say(`${model.padEnd(6)} ${backend.padEnd(8)} skipped: ${skip.skipped}`);
+        continue;
+      }
       const r = await measure(backend, model, data);
       rows.push(r);
       if (opts.json) console.log(JSON.stringify(r));
       else
         say(
-          `${model.padEnd(6)} ${backend.padEnd(8)} ${r.sgdMs.toFixed(1).padStart(7)}  ${r.samMs.toFixed(1).padStart(7)}  ${r.samOverSgd.toFixed(2).padStart(7)}  ${String(r.examplesPerSec).padStart(9)}  ${String(r.samExamplesPerSec).padStart(9)}   (${r.sgdCpuMs} / ${r.samCpuMs} = ${r.samOverSgdCpu})`,
+          `${model.padEnd(6)} ${backend.padEnd(8)} ${r.sgdMs.toFixed(1).padStart(7)}  ${r.samMs.toFixed(1).padStart(7)}  ${r.samOverSgd.toFixed(2).padStart(7)}  ${String(r.examplesPerSec).padStart(9)}  ${String(r.samExamplesPerSec).padStart(9)}   (${r.sgdCpuMs} / ${r.samCpuMs} = ${r.samOverSgdCpu})` +
+            (r.adapter ? `  [${r.adapter}${r.softwareAdapter ? ', software adapter' : ''}]` : ''),
         );
+      // SAM does two forward-backward passes; more than 2.1× SGD means overhead beyond them.
+      if (r.samOverSgd > 2.1) say(`  warning: SAM/SGD ${r.samOverSgd} exceeds 2.1 on ${backend}`);
     }
   }
   for (const model of Object.keys(MODELS) as ModelName[]) {

@@ -61,7 +61,7 @@ async function measure(backend: BackendName, setup: (typeof SETUPS)[number], dat
     steppers[SAM_VARIANT_LABELS[v]] = createStepper(m, { optimizer, sam: samSchema.parse({ rho: 0.05, variant: { kind: v } }), seed: 1 });
   }
   const plan = backend === 'cpu' ? { warmup: 1, repeats: setup.model === 'mlp' ? 5 : 2 } : setup.plan;
-  const t = timeInterleaved(steppers, batchStream(data, 1), data.inputShape, { ...plan, lr: LR });
+  const t = await timeInterleaved(steppers, batchStream(data, 1), data.inputShape, { ...plan, lr: LR });
   Object.values(steppers).forEach((s) => s.dispose());
   m.dispose();
   return Object.entries(t).map(([variant, r]) => ({

@@ -30,6 +30,7 @@ export function createProgressPrinter(out: ProgressWriter, totalEpochs: number):
           `training on ${e.backend.name} · ${e.paramCount.toLocaleString('en-US')} parameters · ${e.trainExamples} train / ${e.testExamples} test examples · ${e.stepsPerEpoch} steps per epoch` +
             (e.resumedFromStep !== null ? ` · resumed at step ${e.resumedFromStep}` : ''),
         );
+        if (typeof e.backend.details.selfCheck === 'string') line(`  (${e.backend.name} self-check against cpu: ${e.backend.details.selfCheck})`);
         for (const s of e.backend.skipped) line(`  (skipped ${s.name}: ${s.reason})`);
         break;
       case 'metrics': {

@@ -1,6 +1,9 @@
-// The backend ladder (DESIGN.md "The engine"): best first, tensorflow-gpu → tensorflow → webgpu →
-// wasm → cpu. `auto` takes the first that comes up and records why each better one was skipped;
-// a pinned backend that cannot come up is an error that says why.
+// The backend ladder (DESIGN.md "The engine"): tensorflow-gpu, tensorflow, webgpu, wasm, cpu.
+// A rung is trusted only after it proves itself on this machine: the rung that is to be used runs
+// the self-check (self-check/: a tiny CNN's loss, gradients and one SAM step against cpu), and a
+// rung that disagrees is refused with the reason. `auto` takes the fastest rung that passes,
+// timed here (backends/auto.ts); a pinned backend that cannot come up or fails its check is an
+// error that says why.
 // tfjs-core's Node bundle registers no gradients (only the ESM register_all_gradients does, and
 // that file cannot load under Node's ESM resolver); tfjs-layers' Node bundle registers them all.
 import '@tensorflow/tfjs-layers';
@@ -13,6 +16,10 @@ import { cpuRung, wasmRung } from './backends/wasm';
 import { tensorflowCpuRung, tensorflowGpuRung } from './backends/tensorflow';
 import { webgpuRung } from './backends/webgpu';
 import type { BackendRung } from './backends/types';
+import { chooseFastest } from './backends/auto';
+import { checkedDetails, describeDetails, verifiedEntry, verifyRung } from './backends/verify';
+
+export { forgetBackendChecks } from './backends/verify';
 
 const LADDER: readonly BackendRung[] = [tensorflowGpuRung, tensorflowCpuRung, webgpuRung, wasmRung, cpuRung];
 
@@ -26,22 +33,30 @@ export class BackendUnavailableError extends Error {
   }
 }
 
-/** Sets the tfjs backend (and registers the wasm training kernels) and reports what was chosen. */
+/**
+ * Sets the tfjs backend (registering what it needs), checks it against cpu, and reports what was
+ * chosen, why the others were not, and every rung's check and timing.
+ */
 export async function initBackend(pref: 'auto' | BackendName): Promise<BackendReport> {
-  if (pref !== 'auto') {
-    const rung = LADDER.find((r) => r.name === pref);
-    if (!rung) throw new Error(`unknown backend "${pref}"; choose auto or one of ${BACKEND_NAMES.join(', ')}`);
-    const r = await rung.activate();
-    if (!r.ok) throw new BackendUnavailableError(pref, r.reason);
-    return { name: pref, skipped: [], details: { ...r.details, pinned: true } };
+  return pref === 'auto' ? chooseFastest(LADDER) : initPinned(pref);
+}
+
+async function initPinned(pref: BackendName): Promise<BackendReport> {
+  const rung = LADDER.find((r) => r.name === pref);
+  if (!rung) throw new Error(`unknown backend "${pref}"; choose auto or one of ${BACKEND_NAMES.join(', ')}`);
+  const before = tf.getBackend();
+  const r = await verifyRung(rung);
+  if (!r.ok) {
+    // Leave the process on the backend it had.
+    if (before && tf.getBackend() !== before) await tf.setBackend(before);
+    throw new BackendUnavailableError(pref, r.entry.reason);
   }
-  const skipped: BackendReport['skipped'] = [];
-  for (const rung of LADDER) {
-    const r = await rung.activate();
-    if (r.ok) return { name: rung.name, skipped, details: r.details };
-    skipped.push({ name: rung.name, reason: r.reason });
-  }
-  throw new Error(`no tfjs backend could start: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+  return {
+    name: pref,
+    skipped: [],
+    details: { ...r.v.details, ...checkedDetails(r.v.check), pinned: true },
+    checks: [verifiedEntry(r.v, 'chosen', describeDetails(r.v.details))],
+  };
 }
 
 /** Availability of every rung without switching the active backend (for the app's info screen). */
@@ -51,11 +66,7 @@ export async function probeBackends(): Promise<{ name: BackendName; available: b
   const active = tf.engine().backendName;
   for (const rung of LADDER) {
     const r = await rung.probe();
-    out.push({
-      name: rung.name,
-      available: r.ok,
-      reason: r.ok ? Object.entries(r.details).map(([k, v]) => `${k}: ${v}`).join(', ') || 'available' : r.reason,
-    });
+    out.push({ name: rung.name, available: r.ok, reason: r.ok ? describeDetails(r.details) || 'available' : r.reason });
   }
   if (active && tf.engine().backendName !== active) await tf.setBackend(active);
   return out;

@@ -11,10 +11,37 @@ export type RunBackend = BackendName | `pytorch-ddp×${number}`;
 export interface BackendReport {
   /** The backend training actually ran on. */
   name: RunBackend;
-  /** Each better backend that was skipped, and why (missing package, no CUDA, no adapter…). */
+  /**
+   * Each other backend that was not used, and why: missing package, no CUDA, no adapter, a
+   * self-check that disagreed with cpu, or (under `auto`) slower here than the one chosen.
+   */
   skipped: { name: BackendName; reason: string }[];
   /** Extra facts worth showing: SIMD, threads, device name, CUDA version. */
   details: Record<string, string | number | boolean>;
+  /** The ladder as tried: every rung's self-check and timing (absent in runs stored before it existed). */
+  checks?: BackendCheck[];
+}
+
+/** One rung of the ladder as the engine tried it before training. */
+export interface BackendCheck {
+  name: BackendName;
+  /**
+   * chosen: training ran on it; passed: agrees with cpu but is slower here; slower: not brought up
+   * this time, its remembered timing is slower than the chosen one's; refused: its self-check
+   * failed or disagreed with cpu; unavailable: it could not start here; reference: cpu, which the
+   * others are checked against.
+   */
+  status: 'chosen' | 'passed' | 'slower' | 'refused' | 'unavailable' | 'reference';
+  /** Why (refused, unavailable, slower) or what it is (device, threads). */
+  reason: string;
+  /** Wall time of its self-check (ms); null when none ran. */
+  checkMs: number | null;
+  /** Largest relative difference from cpu in the self-check; null when none ran. */
+  maxRelError: number | null;
+  /** Median time of the timing workload (one SAM step) in ms; null when not timed. */
+  stepMs: number | null;
+  /** A software rasteriser behind WebGPU (SwiftShader): correct, but slower than wasm. */
+  software?: boolean;
 }
 
 /** Metric names used across engine, store, UI and reports. Step and epoch series share names. */

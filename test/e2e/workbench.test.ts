@@ -141,6 +141,10 @@ describe.skipIf(!existsSync(FASHION))('the workbench in Chromium', () => {
     await expect.poll(() => page.locator('.run-page .meta').textContent()).toContain(`${(sam.finalMetrics!.testAccuracy! * 100).toFixed(2)}%`);
     await expect.poll(async () => Number(await page.getAttribute('figure[data-label="Accuracy, train versus test"]', 'data-series'))).toBeGreaterThanOrEqual(3);
     await drawn();
+    // How the backend was chosen: every rung with its check against cpu and its timing.
+    await page.click('[data-testid="backend-checks"] summary');
+    await expect.poll(() => page.locator(`[data-testid="backend-checks"] tr[data-backend="${sam.backend}"]`).textContent()).toContain('used');
+    await expect.poll(() => page.locator('[data-testid="backend-checks"] tbody tr').count()).toBe(5);
     await page.screenshot({ path: join(screenshotDir(), 'run.png'), fullPage: true });
 
     // Notes are editable and stored with the run.

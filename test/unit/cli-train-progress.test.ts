@@ -7,7 +7,7 @@ import type { TrainerEvent } from '../../src/shared/events';
 const started: TrainerEvent = {
   event: 'started',
   runId: null,
-  backend: { name: 'wasm', skipped: [{ name: 'webgpu', reason: 'no adapter' }], details: {} },
+  backend: { name: 'wasm', skipped: [{ name: 'webgpu', reason: 'no adapter' }], details: { selfCheck: 'passed (max relative error 4.1e-7, 51 ms)' } },
   paramCount: 12730,
   trainExamples: 1000,
   testExamples: 500,
@@ -29,6 +29,7 @@ describe('train progress printer', () => {
     const out = capture(true, [started, step(5), step(10), step(15)]);
     expect(out).toContain('training on wasm · 12,730 parameters · 1000 train / 500 test examples · 10 steps per epoch');
     expect(out).toContain('(skipped webgpu: no adapter)');
+    expect(out).toContain('(wasm self-check against cpu: passed (max relative error 4.1e-7, 51 ms))');
     expect(out).toContain('\r\x1b[2Kepoch 1/2  step 5/10  loss 0.5000  acc 80.0%  sharp 0.0100  1234 ex/s');
     expect(out).toContain('epoch 1/2  step 10/10');
     expect(out).toContain('epoch 2/2  step 5/10');

@@ -70,9 +70,9 @@ function perturb(model: EngineModel, seed: number): void {
 }
 
 /** A direction with curvature: a few power-iteration steps of the exact operator. */
-function powerDirection(apply: (v: Float32Array) => Float32Array, n: number, seed: number, steps = 6): Float32Array {
+async function powerDirection(apply: (v: Float32Array) => Promise<Float32Array>, n: number, seed: number, steps = 6): Promise<Float32Array> {
   let p = normalized(gaussian(n, new Rng(seed)));
-  for (let i = 0; i < steps; i++) p = normalized(apply(p));
+  for (let i = 0; i < steps; i++) p = normalized(await apply(p));
   return p;
 }
 
@@ -90,12 +90,12 @@ describe.each(['cpu', 'wasm'] as const)('exact HVPs of every model kind on %s', 
     perturb(model, 4);
     const { x, y } = randomBatch(input, 5);
     const closure = makeLossClosure(model, x, y);
-    const vectors = [gaussian(model.paramCount, new Rng(6)), powerDirection((v) => exactHvp(closure, v), model.paramCount, 7)];
+    const vectors = [gaussian(model.paramCount, new Rng(6)), await powerDirection((v) => exactHvp(closure, v), model.paramCount, 7)];
     // The reference depends on the weights only, which are the same on both backends.
     if (!references.has(label)) references.set(label, torchReference(cfg, model, x, y, vectors));
     const ref = references.get(label)!;
-    expect(relativeError(flatGradient(closure), ref.grad)).toBeLessThan(1e-5);
-    vectors.forEach((v, i) => expect(relativeError(exactHvp(closure, v), ref.hvps[i]), `probe ${i}`).toBeLessThan(1e-4));
+    expect(relativeError(await flatGradient(closure), ref.grad)).toBeLessThan(1e-5);
+    for (const [i, v] of vectors.entries()) expect(relativeError(await exactHvp(closure, v), ref.hvps[i]), `probe ${i}`).toBeLessThan(1e-4);
     tf.dispose([x, y]);
     model.dispose();
   });
@@ -108,12 +108,12 @@ describe.each(['cpu', 'wasm'] as const)('exact HVPs of every model kind on %s', 
     const model = await buildModel(cfg, input, CLASSES, 3);
     const { x, y } = randomBatch(input, 5);
     const closure = makeLossClosure(model, x, y);
-    const exact = createHvp(closure, { method: 'exact' });
-    const fd = createHvp(closure, { method: 'finite-difference', fdStep: fdStepFor(cfg) });
-    const p = powerDirection((v) => exact.apply(v), exact.n, 8);
-    expect(relativeError(fd.apply(p), exact.apply(p))).toBeLessThan(1e-2);
+    const exact = await createHvp(closure, { method: 'exact' });
+    const fd = await createHvp(closure, { method: 'finite-difference', fdStep: fdStepFor(cfg) });
+    const p = await powerDirection((v) => exact.apply(v), exact.n, 8);
+    expect(relativeError(await fd.apply(p), await exact.apply(p))).toBeLessThan(1e-2);
     // 'auto' keeps exact, and says so.
-    const auto = createHvp(closure, { seed: 1, fdStep: fdStepFor(cfg) });
+    const auto = await createHvp(closure, { seed: 1, fdStep: fdStepFor(cfg) });
     expect(auto.method).toBe('exact');
     expect(auto.check?.summary).toMatch(/checked against finite differences/);
     [exact, fd, auto].forEach((o) => o.dispose());
@@ -140,10 +140,10 @@ describe.each(['cpu', 'wasm'] as const)('exact HVPs of every model kind on %s', 
     const model = await buildModel(cfg, [9, 9, 2], CLASSES, 0);
     const { x, y } = randomBatch([9, 9, 2], 9);
     const closure = makeLossClosure(model, x, y);
-    const exact = createHvp(closure, { method: 'exact' });
-    const fd = createHvp(closure, { method: 'finite-difference', fdStep: fdStepFor(cfg) });
-    const p = powerDirection((v) => exact.apply(v), exact.n, 10);
-    expect(relativeError(fd.apply(p), exact.apply(p))).toBeLessThan(2e-3);
+    const exact = await createHvp(closure, { method: 'exact' });
+    const fd = await createHvp(closure, { method: 'finite-difference', fdStep: fdStepFor(cfg) });
+    const p = await powerDirection((v) => exact.apply(v), exact.n, 10);
+    expect(relativeError(await fd.apply(p), await exact.apply(p))).toBeLessThan(2e-3);
     [exact, fd].forEach((o) => o.dispose());
     tf.dispose([x, y]);
     model.dispose();
@@ -163,7 +163,7 @@ describe('the small CNN (issue 11 "Done when")', () => {
     const model = await buildModel(cfg, dataset.inputShape, dataset.numClasses, 0);
     const { x, y } = hessianBatch(dataset.train, model.inputShape, 128, 0);
     const closure = makeLossClosure(model, x, y);
-    const w0 = flatten(closure.params);
+    const w0 = await flatten(closure.params);
     const exact = await analyzeSpectrum(closure, spectrumCfg, { seed: 2, hvpMethod: 'exact' });
     const fd = await analyzeSpectrum(closure, spectrumCfg, { seed: 2, hvpMethod: 'finite-difference', fdStep: fdStepFor(cfg) });
     expect(exact.hvp).toBe('exact');
@@ -174,11 +174,11 @@ describe('the small CNN (issue 11 "Done when")', () => {
     // With the model's step, 'auto' keeps exact for the ReLU original too (it was FD-only before).
     const reluCfg = modelSchema.parse({ kind: 'cnn', filters: [4], dense: 16 });
     const relu = await buildModel(reluCfg, dataset.inputShape, dataset.numClasses, 0);
-    const op = createHvp(makeLossClosure(relu, x, y), { seed: 3, fdStep: fdStepFor(reluCfg) });
+    const op = await createHvp(makeLossClosure(relu, x, y), { seed: 3, fdStep: fdStepFor(reluCfg) });
     expect(op.method, op.check?.reason ?? '').toBe('exact');
     op.dispose();
     relu.dispose();
-    expect(Array.from(flatten(closure.params))).toEqual(Array.from(w0));
+    expect(Array.from(await flatten(closure.params))).toEqual(Array.from(w0));
     tf.dispose([x, y]);
     model.dispose();
   });

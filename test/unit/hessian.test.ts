@@ -30,7 +30,7 @@ beforeAll(async () => {
 });
 
 describe('symmetric eigen-solvers', () => {
-  it('QL on a tridiagonal matrix agrees with Jacobi on the same dense matrix, and T·u = λ·u', () => {
+  it('QL on a tridiagonal matrix agrees with Jacobi on the same dense matrix, and T·u = λ·u', async () => {
     const rng = new Rng(7);
     const m = 30;
     const alpha = Array.from({ length: m }, () => rng.normal() * 3);
@@ -48,7 +48,7 @@ describe('symmetric eigen-solvers', () => {
     }
   });
 
-  it('Jacobi recovers a known spectrum Q·diag(λ)·Qᵀ', () => {
+  it('Jacobi recovers a known spectrum Q·diag(λ)·Qᵀ', async () => {
     // Householder reflection Q = I − 2uuᵀ/‖u‖² is orthogonal; its conjugation keeps λ = 1..6.
     const n = 6;
     const u = [1, -2, 0.5, 3, 1, -1];
@@ -61,10 +61,10 @@ describe('symmetric eigen-solvers', () => {
 });
 
 describe('flat vectors', () => {
-  it('flatten and unflatten round-trip in parameter order', () => {
+  it('flatten and unflatten round-trip in parameter order', async () => {
     const ts = [tf.tensor2d([[1, 2, 3], [4, 5, 6]]), tf.tensor1d([7, 8])];
     const layout = layoutOf(ts);
-    const flat = flatten(ts, layout);
+    const flat = await flatten(ts, layout);
     expect(Array.from(flat)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     const back = unflatten(flat, layout);
     expect(back[0].shape).toEqual([2, 3]);
@@ -90,16 +90,16 @@ describe.each(['tanh', 'relu'] as const)('Hessian of a tiny %s MLP (softmax cros
   });
   afterAll(() => tfp.dispose());
 
-  it('exact HVPs (double backprop) match the dense Hessian; finite differences match both', () => {
+  it('exact HVPs (double backprop) match the dense Hessian; finite differences match both', async () => {
     const before = tf.memory().numTensors;
-    const exact = createHvp(tfp.closure, { method: 'exact' });
-    const fd = createHvp(tfp.closure, { method: 'finite-difference' });
+    const exact = await createHvp(tfp.closure, { method: 'exact' });
+    const fd = await createHvp(tfp.closure, { method: 'finite-difference' });
     const rng = new Rng(3);
     for (let t = 0; t < 3; t++) {
       const v = Float32Array.from({ length: m }, () => rng.normal());
       const ref = matVec(H, v);
-      const he = exact.apply(v);
-      const hf = fd.apply(v);
+      const he = await exact.apply(v);
+      const hf = await fd.apply(v);
       expect(relativeError(he, ref)).toBeLessThan(1e-4);
       if (act === 'tanh') {
         expect(relativeError(hf, ref)).toBeLessThan(1e-2);
@@ -116,8 +116,8 @@ describe.each(['tanh', 'relu'] as const)('Hessian of a tiny %s MLP (softmax cros
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it("'auto' keeps exact double backprop for the engine's log-softmax cross-entropy", () => {
-    const op = createHvp(tfp.closure, { seed: 5 });
+  it("'auto' keeps exact double backprop for the engine's log-softmax cross-entropy", async () => {
+    const op = await createHvp(tfp.closure, { seed: 5 });
     expect(op.method).toBe('exact');
     expect(op.check?.reason).toBeNull();
     expect(op.check?.relativeError).toBeLessThan(0.1);
@@ -157,7 +157,7 @@ describe.each(['tanh', 'relu'] as const)('Hessian of a tiny %s MLP (softmax cros
   });
 
   it('the same seed gives the same spectrum; weights are unchanged afterwards', async () => {
-    const w0 = flatten(tfp.closure.params);
+    const w0 = await flatten(tfp.closure.params);
     const cfg = hessianSchema.parse({ topK: 3, trace: true, maxIterations: 40 });
     // Finite differences only where they are reliable: ReLU kinks make them jump (see above).
     const hvpMethod = act === 'tanh' ? 'finite-difference' : 'exact';
@@ -167,7 +167,7 @@ describe.each(['tanh', 'relu'] as const)('Hessian of a tiny %s MLP (softmax cros
     expect(a.topEigenvalues).toEqual(b.topEigenvalues);
     expect(a.trace).toBe(b.trace);
     expect(a.lambdaMaxOverLambda5).toBeNull();
-    expect(Array.from(flatten(tfp.closure.params))).toEqual(Array.from(w0));
+    expect(Array.from(await flatten(tfp.closure.params))).toEqual(Array.from(w0));
     // Either HVP is accurate enough for the top eigenvalues.
     const top = Array.from(exactEigen).reverse();
     a.topEigenvalues.forEach((lam, i) => expect(Math.abs(lam - top[i]) / top[i]).toBeLessThan(0.01));
@@ -178,29 +178,29 @@ describe('fallback to finite differences', () => {
   const problem = tinyProblem({ d: 4, h: 8, c: 3, n: 40, act: 'tanh', seed: 9 });
   const H = denseHessian64(problem);
 
-  it("detects tfjs' customGrad softmaxCrossEntropy, whose second derivative is silently missing", () => {
+  it("detects tfjs' customGrad softmaxCrossEntropy, whose second derivative is silently missing", async () => {
     const p = tfProblem(problem, { loss: 'tf.losses' });
     const before = tf.memory().numTensors;
     const v = Float32Array.from({ length: problem.w.length }, (_, i) => Math.sin(i + 1));
     // Double backprop runs but drops the softmax curvature: far from the true H·v.
-    expect(relativeError(exactHvp(p.closure, v), matVec(H, v))).toBeGreaterThan(0.1);
-    const op = createHvp(p.closure, { seed: 1 });
+    expect(relativeError(await exactHvp(p.closure, v), matVec(H, v))).toBeGreaterThan(0.1);
+    const op = await createHvp(p.closure, { seed: 1 });
     expect(op.method).toBe('finite-difference');
     // The reason says what disagreed: the curvature along FD's top direction, both values, each step.
     expect(op.check?.reason).toMatch(/disagree on the curvature pᵀHp .*: exact -?[\d.e+-]+ vs finite differences -?[\d.e+-]+ at step 1e-4·‖w‖ \(\d+ % apart\); exact .* at step 1e-3·‖w‖/);
-    expect(relativeError(op.apply(v), matVec(H, v))).toBeLessThan(1e-2);
+    expect(relativeError(await op.apply(v), matVec(H, v))).toBeLessThan(1e-2);
     op.dispose();
     expect(tf.memory().numTensors).toBe(before);
     p.dispose();
   });
 
-  it("keeps exact for tf.fused.matMul with a sigmoid (the engine's dense layers): the repaired tape carries its curvature", () => {
+  it("keeps exact for tf.fused.matMul with a sigmoid (the engine's dense layers): the repaired tape carries its curvature", async () => {
     const p = tfProblem(problem, { act: 'fused-sigmoid' });
     const before = tf.memory().numTensors;
-    const fd = createHvp(p.closure, { method: 'finite-difference' });
+    const fd = await createHvp(p.closure, { method: 'finite-difference' });
     const v = Float32Array.from({ length: fd.n }, (_, i) => Math.cos(i));
-    expect(relativeError(exactHvp(p.closure, v), fd.apply(v))).toBeLessThan(1e-2);
-    const op = createHvp(p.closure, { seed: 2 });
+    expect(relativeError(await exactHvp(p.closure, v), await fd.apply(v))).toBeLessThan(1e-2);
+    const op = await createHvp(p.closure, { seed: 2 });
     expect(op.method).toBe('exact');
     fd.dispose();
     op.dispose();
@@ -208,26 +208,26 @@ describe('fallback to finite differences', () => {
     p.dispose();
   });
 
-  it('keeps exact for ELU: the gradient of EluGrad is registered (src/engine/gradients)', () => {
+  it('keeps exact for ELU: the gradient of EluGrad is registered (src/engine/gradients)', async () => {
     const p = tfProblem(problem, { act: 'elu' });
     const before = tf.memory().numTensors;
-    const fd = createHvp(p.closure, { method: 'finite-difference' });
+    const fd = await createHvp(p.closure, { method: 'finite-difference' });
     const v = Float32Array.from({ length: fd.n }, (_, i) => Math.cos(i));
-    expect(relativeError(exactHvp(p.closure, v), fd.apply(v))).toBeLessThan(1e-2);
-    const op = createHvp(p.closure, { seed: 1 });
+    expect(relativeError(await exactHvp(p.closure, v), await fd.apply(v))).toBeLessThan(1e-2);
+    const op = await createHvp(p.closure, { seed: 1 });
     expect(op.method).toBe('exact');
     [fd, op].forEach((o) => o.dispose());
     expect(tf.memory().numTensors).toBe(before);
     p.dispose();
   });
 
-  it('falls back when an op has no second derivative (LRN), without leaking tensors', () => {
+  it('falls back when an op has no second derivative (LRN), without leaking tensors', async () => {
     const p = tfProblem(problem, { act: 'tanh-lrn' });
     const before = tf.memory().numTensors;
-    const op = createHvp(p.closure, { seed: 1 });
+    const op = await createHvp(p.closure, { seed: 1 });
     expect(op.method).toBe('finite-difference');
     expect(op.check?.reason).toMatch(/double backpropagation failed: .*LRNGrad/);
-    const hv = op.apply(Float32Array.from({ length: op.n }, () => 1));
+    const hv = await op.apply(Float32Array.from({ length: op.n }, () => 1));
     expect(hv.every(Number.isFinite)).toBe(true);
     op.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -282,9 +282,9 @@ describe("the engine's own models (buildModel + makeLossClosure)", () => {
     for (const m of [{ kind: 'mlp', hidden: [16], activation: 'relu' }, { kind: 'cnn', filters: [4], dense: 8 }]) {
       const model = await buildModel(modelSchema.parse(m), [28, 28, 1], 10, 0);
       const closure = makeLossClosure(model, x, y);
-      const w0 = flatten(closure.params);
+      const w0 = await flatten(closure.params);
       const before = tf.memory().numTensors;
-      const op = createHvp(closure, { seed: 0 });
+      const op = await createHvp(closure, { seed: 0 });
       methods[m.kind] = op.method;
       op.dispose();
       const res = await analyzeSpectrum(closure, hessianSchema.parse({ topK: 3, trace: false, maxIterations: 30 }), { seed: 0 });
@@ -292,7 +292,7 @@ describe("the engine's own models (buildModel + makeLossClosure)", () => {
       expect(res.topEigenvalues.every(Number.isFinite)).toBe(true);
       expect(res.topEigenvalues[0]).toBeGreaterThan(0);
       expect(tf.memory().numTensors).toBe(before);
-      expect(Array.from(flatten(closure.params))).toEqual(Array.from(w0));
+      expect(Array.from(await flatten(closure.params))).toEqual(Array.from(w0));
       model.dispose();
     }
     // Before src/engine/gradients, tfjs 4.22 had no gradient for Conv2DBackpropFilter and the CNN fell back.

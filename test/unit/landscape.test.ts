@@ -18,8 +18,8 @@ beforeAll(async () => {
 afterAll(() => tfp.dispose());
 
 describe('filter-normalised directions', () => {
-  it('match each filter’s norm (last axis) and zero biases', () => {
-    const dirs = filterNormalizedDirection(tfp.closure.params, new Rng(1));
+  it('match each filter’s norm (last axis) and zero biases', async () => {
+    const dirs = await filterNormalizedDirection(tfp.closure.params, new Rng(1));
     tfp.closure.params.forEach((p, i) => {
       const d = dirs[i].dataSync();
       if (p.rank <= 1) {
@@ -41,7 +41,7 @@ describe('filter-normalised directions', () => {
     dirs.forEach((t) => t.dispose());
   });
 
-  it('linspace puts an exact 0 in the middle of an odd grid', () => {
+  it('linspace puts an exact 0 in the middle of an odd grid', async () => {
     expect(linspace(1, 5)).toEqual([-1, -0.5, 0, 0.5, 1]);
     expect(() => linspace(1, 1)).toThrow(/points/);
   });
@@ -49,7 +49,7 @@ describe('filter-normalised directions', () => {
 
 describe('computeLandscapes', () => {
   it('1-D, 2-D and ε̂ slices: centre = L(w), weights restored bit-for-bit, no leaks', async () => {
-    const w0 = flatten(tfp.closure.params);
+    const w0 = await flatten(tfp.closure.params);
     const before = tf.memory().numTensors;
     const loss0 = lossAndGrad64(problem, problem.w).loss;
     const centre = tfp.closure.loss();
@@ -80,7 +80,7 @@ describe('computeLandscapes', () => {
     expect(eps.losses[3]).toBeLessThan(lossAtW);
     expect(progress.at(-1)).toBe(9 + 81 + 9);
 
-    expect(Array.from(flatten(tfp.closure.params))).toEqual(Array.from(w0));
+    expect(Array.from(await flatten(tfp.closure.params))).toEqual(Array.from(w0));
     expect(tf.memory().numTensors).toBe(before);
   });
 
@@ -90,14 +90,14 @@ describe('computeLandscapes', () => {
     expect(slice.alphas).toEqual([-2, -1, 0, 1, 2]);
     // Reference in float64: L(w + ε̂) with the same ε̂.
     const wPlus = Float64Array.from(problem.w);
-    const e = flatten(eps);
+    const e = await flatten(eps);
     for (let i = 0; i < wPlus.length; i++) wPlus[i] += e[i];
     expect(slice.losses[3]).toBeCloseTo(lossAndGrad64(problem, wPlus).loss, 5);
     eps.forEach((t) => t.dispose());
   });
 
   it('restores the weights even when the loss throws mid-slice', async () => {
-    const w0 = flatten(tfp.closure.params);
+    const w0 = await flatten(tfp.closure.params);
     let calls = 0;
     const failing = {
       params: tfp.closure.params,
@@ -107,7 +107,7 @@ describe('computeLandscapes', () => {
       },
     };
     await expect(computeLandscapes(failing, { seed: 1, kinds: ['1d-random'], points: 5 })).rejects.toThrow('boom');
-    expect(Array.from(flatten(tfp.closure.params))).toEqual(Array.from(w0));
+    expect(Array.from(await flatten(tfp.closure.params))).toEqual(Array.from(w0));
   });
 
   it('rejects an unknown kind and a mis-shaped ε̂ with clear messages', async () => {

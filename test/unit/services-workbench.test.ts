@@ -142,6 +142,8 @@ describe('analysing a finished run', () => {
     await s.waitForRun(run.id);
     await expect(s.analyseRun(run.id, { checkpoint: 12345 })).rejects.toThrow(/has no checkpoint at step 12345; its checkpoints are at steps \d+, \d+/);
     await expect(s.analyseRun(run.id, { topK: 3, batchSize: 0 })).rejects.toThrow(/batchSize/);
+    // A misspelt setting is named, with the one meant, as at every door.
+    await expect(s.analyseRun(run.id, { topk: 3 } as never)).rejects.toMatchObject({ name: 'ApiValidationError', issues: [{ field: 'topk', message: 'topk is not a setting; did you mean topK?' }] });
     const first = await s.analyseRun(run.id, { checkpoint: 'initial', topK: 2, batchSize: 32, maxIterations: 10, trace: false });
     const second = await s.analyseRun(run.id, { topK: 2, batchSize: 32, maxIterations: 10 });
     expect((await s.cancelAnalysis(second.id)).status).toBe('cancelled');

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createStudioServices, type StudioServices } from '../../src/main/services/index';
 import { NodeTrainerLauncher } from '../../src/main/services/node-trainer-launcher';
 import { pidAlive } from '../../src/main/services/store/index';
-import type { StudioEvent } from '../../src/shared/api';
+import type { AnalysisJob, StudioEvent } from '../../src/shared/api';
 import { FASHION_12_EPOCHS } from './helpers/configs';
 import { makeTempDir, removeTempDir } from './helpers/tmp';
 
@@ -57,6 +57,22 @@ describe('trainer liveness', () => {
     expect(loss.total).toBeGreaterThan(0);
   });
 
+  it('fails an analysis job whose process is suspended with SIGSTOP, with the reason, and kills the process', async () => {
+    const s = start({ silenceLimitMs: 8_000 });
+    const run = await s.createRun({ ...FASHION_12_EPOCHS, epochs: 1 }, { name: 'to analyse' });
+    expect((await s.waitForRun(run.id)).status).toBe('done');
+    const job = await s.analyseRun(run.id, { topK: 5, batchSize: 256, trace: false });
+    // Suspend it as soon as its process exists: it cannot have finished by then.
+    await jobWhere(s, job.id, (j) => j.status === 'running');
+    const pid = s.analysisPid(job.id)!;
+    expect(pidAlive(pid)).toBe(true);
+    process.kill(pid, 'SIGSTOP');
+    const end = await jobWhere(s, job.id, (j) => ['done', 'failed', 'cancelled'].includes(j.status));
+    expect(end.status).toBe('failed');
+    expect(end.error).toMatch(/^the analysis process stopped responding: no heartbeat for \d+ s \(hung, or suspended by a signal such as SIGSTOP\), so it was killed; analyse again to retry$/);
+    expect(pidAlive(pid)).toBe(false);
+  });
+
   it('leaves no kill timer behind when a run being stopped is shut down', async () => {
     const grace = 600_000;
     const s = start({ stopGraceMs: grace });
@@ -76,6 +92,19 @@ describe('trainer liveness', () => {
     expect(end.failureReason).toMatch(/^stopped by the user at step \d+/);
   });
 });
+
+/** Resolves with the job once `ok` holds for it (pushed updates, or the list if it already does). */
+function jobWhere(s: StudioServices, jobId: number, ok: (j: AnalysisJob) => boolean): Promise<AnalysisJob> {
+  return new Promise((resolve) => {
+    const check = (j: AnalysisJob) => {
+      if (j.id !== jobId || !ok(j)) return;
+      off();
+      resolve(j);
+    };
+    const off = s.subscribe((e) => e.type === 'analysis-updated' && check(e.job));
+    void s.listAnalyses().then((jobs) => jobs.forEach(check));
+  });
+}
 
 /** Records setTimeout/clearTimeout calls (the real timers still run); returns the delays of timers neither fired nor cleared. */
 function trackTimers(): () => number[] {

@@ -26,10 +26,15 @@ export function layoutOf(tensors: readonly tf.Tensor[]): FlatLayout {
   return { shapes, sizes, offsets, n };
 }
 
-/** Copies the tensors' values, in order, into one flat vector (a GPU→CPU sync per tensor). */
-export function flatten(tensors: readonly tf.Tensor[], layout: FlatLayout = layoutOf(tensors)): Float32Array {
+/**
+ * Copies the tensors' values, in order, into one flat vector. Asynchronous: WebGPU cannot read
+ * a GPU buffer synchronously in Node (tfjs' readSync needs OffscreenCanvas), and on every backend
+ * the reads of all tensors overlap instead of waiting one by one.
+ */
+export async function flatten(tensors: readonly tf.Tensor[], layout: FlatLayout = layoutOf(tensors)): Promise<Float32Array> {
   const out = new Float32Array(layout.n);
-  tensors.forEach((t, i) => out.set(t.dataSync() as Float32Array, layout.offsets[i]));
+  const values = await Promise.all(tensors.map((t) => t.data()));
+  values.forEach((v, i) => out.set(v as Float32Array, layout.offsets[i]));
   return out;
 }
 

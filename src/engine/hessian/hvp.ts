@@ -56,27 +56,27 @@ export interface HvpOperator {
   readonly check: HvpCheck | null;
   /** Hessian-vector products computed so far (the check not included). */
   readonly count: number;
-  apply(v: Float32Array): Float32Array;
+  apply(v: Float32Array): Promise<Float32Array>;
   /** Frees the saved copy of the weights. The weights themselves are never left changed. */
   dispose(): void;
 }
 
 /** ∇L(w) as one flat vector. */
-export function flatGradient(closure: LossClosure, layout: FlatLayout = layoutOf(closure.params)): Float32Array {
+export async function flatGradient(closure: LossClosure, layout: FlatLayout = layoutOf(closure.params)): Promise<Float32Array> {
   const grads = tf.tidy(() => {
     const { value, grads: named } = tf.variableGrads(closure.loss, closure.params);
     value.dispose();
     return closure.params.map((p) => named[p.name] ?? tf.zerosLike(p));
   });
   try {
-    return flatten(grads, layout);
+    return await flatten(grads, layout);
   } finally {
     grads.forEach((g) => g.dispose());
   }
 }
 
 /** Exact H·v by double backpropagation. Throws when an op on the path has no second derivative. */
-export function exactHvp(closure: LossClosure, v: Float32Array, layout: FlatLayout = layoutOf(closure.params)): Float32Array {
+export async function exactHvp(closure: LossClosure, v: Float32Array, layout: FlatLayout = layoutOf(closure.params)): Promise<Float32Array> {
   let hv: tf.Tensor[] = [];
   try {
     hv = tf.tidy(() => {
@@ -94,7 +94,7 @@ export function exactHvp(closure: LossClosure, v: Float32Array, layout: FlatLayo
       value.dispose();
       return closure.params.map((p) => grads[p.name] ?? tf.zerosLike(p));
     });
-    return flatten(hv, layout);
+    return await flatten(hv, layout);
   } catch (e) {
     releaseAbandonedTape();
     throw e;
@@ -107,14 +107,14 @@ export function exactHvp(closure: LossClosure, v: Float32Array, layout: FlatLayo
  * Central finite differences of exact gradients. `original` holds a copy of the weights; they are
  * assigned back bit-for-bit afterwards, even when the loss throws.
  */
-export function finiteDifferenceHvp(
+export async function finiteDifferenceHvp(
   closure: LossClosure,
   original: tf.Tensor[],
   weightNorm: number,
   v: Float32Array,
   fdStep: number,
   layout: FlatLayout = layoutOf(closure.params),
-): Float32Array {
+): Promise<Float32Array> {
   const vNorm = norm(v);
   if (vNorm === 0) return new Float32Array(layout.n);
   const h = (fdStep * Math.max(weightNorm, 1e-3)) / vNorm;
@@ -123,9 +123,9 @@ export function finiteDifferenceHvp(
     tf.tidy(() => closure.params.forEach((p, i) => p.assign(tf.add(original[i], tf.mul(vs[i], sign * h)))));
   try {
     shiftTo(1);
-    const gPlus = flatGradient(closure, layout);
+    const gPlus = await flatGradient(closure, layout);
     shiftTo(-1);
-    const gMinus = flatGradient(closure, layout);
+    const gMinus = await flatGradient(closure, layout);
     const out = new Float32Array(layout.n);
     for (let i = 0; i < out.length; i++) out[i] = (gPlus[i] - gMinus[i]) / (2 * h);
     return out;
@@ -139,14 +139,20 @@ export function finiteDifferenceHvp(
  * An H·v operator at the current weights. With method 'auto' it decides once between exact and
  * finite differences (see the file comment) and records which it uses and why.
  */
-export function createHvp(closure: LossClosure, opts: HvpOptions = {}): HvpOperator {
+export async function createHvp(closure: LossClosure, opts: HvpOptions = {}): Promise<HvpOperator> {
   if (closure.params.length === 0) throw new Error('createHvp: the loss closure has no parameters');
   const layout = layoutOf(closure.params);
   const fdStep = opts.fdStep ?? FD_STEP_SHALLOW;
   if (!(fdStep > 0 && fdStep < 1)) throw new Error(`createHvp: fdStep must be in (0, 1), got ${fdStep}`);
   const tolerance = opts.checkTolerance ?? 0.5;
   const original = closure.params.map((p) => tf.clone(p));
-  const weightNorm = norm(flatten(original, layout));
+  let weightNorm: number;
+  try {
+    weightNorm = norm(await flatten(original, layout));
+  } catch (e) {
+    original.forEach((t) => t.dispose());
+    throw e;
+  }
   const fd = (v: Float32Array, step = fdStep) => finiteDifferenceHvp(closure, original, weightNorm, v, step, layout);
   const exact = (v: Float32Array) => exactHvp(closure, v, layout);
 
@@ -154,7 +160,7 @@ export function createHvp(closure: LossClosure, opts: HvpOptions = {}): HvpOpera
   let check: HvpCheck | null = null;
   if ((opts.method ?? 'auto') === 'auto') {
     try {
-      check = checkExact(exact, fd, layout.n, opts.seed ?? 0, tolerance, [fdStep, Math.min(10 * fdStep, 0.1)]);
+      check = await checkExact(exact, fd, layout.n, opts.seed ?? 0, tolerance, [fdStep, Math.min(10 * fdStep, 0.1)]);
     } catch (e) {
       // The loss itself failed (not double backprop): nothing to fall back to.
       original.forEach((t) => t.dispose());
@@ -173,7 +179,7 @@ export function createHvp(closure: LossClosure, opts: HvpOptions = {}): HvpOpera
     get count() {
       return count;
     },
-    apply(v: Float32Array): Float32Array {
+    async apply(v: Float32Array): Promise<Float32Array> {
       if (disposed) throw new Error('HvpOperator used after dispose()');
       if (v.length !== layout.n) throw new Error(`HvpOperator.apply: vector has ${v.length} entries, the parameters have ${layout.n}`);
       count++;
@@ -206,14 +212,14 @@ export function trimmedRelativeError(e: ArrayLike<number>, f: ArrayLike<number>,
 const pct = (x: number) => (x >= 0.01 ? `${(x * 100).toFixed(0)} %` : `${(x * 100).toPrecision(1)} %`);
 const num = (x: number) => x.toPrecision(4);
 
-function checkExact(
-  exact: (v: Float32Array) => Float32Array,
-  fd: (v: Float32Array, step?: number) => Float32Array,
+async function checkExact(
+  exact: (v: Float32Array) => Promise<Float32Array>,
+  fd: (v: Float32Array, step?: number) => Promise<Float32Array>,
   n: number,
   seed: number,
   tolerance: number,
   steps: number[],
-): HvpCheck {
+): Promise<HvpCheck> {
   // Compare the curvature pᵀHp along a probe p found by three power-iteration steps of the
   // finite-difference operator from a Gaussian. Why this and not ‖exact − FD‖ along a random v:
   // on the 670k-parameter ReLU MLP, H·v along a random direction is so small that float32
@@ -232,14 +238,14 @@ function checkExact(
   for (const step of steps) {
     let p = start;
     for (let k = 0; k < 3; k++) {
-      const hp = fd(p, step);
+      const hp = await fd(p, step);
       const hpNorm = norm(hp);
       if (!(hpNorm > 0 && Number.isFinite(hpNorm))) break;
       p = normalized(hp);
     }
     let e: Float32Array;
     try {
-      e = exact(p);
+      e = await exact(p);
     } catch (err) {
       const why = `double backpropagation failed: ${err instanceof Error ? err.message : String(err)}`;
       return { relativeError: null, reason: why, summary: why };
@@ -249,7 +255,7 @@ function checkExact(
       return { relativeError: null, reason: why, summary: why };
     }
     const curvatureExact = dot(p, e);
-    const curvatureFd = dot(p, fd(p, step));
+    const curvatureFd = dot(p, await fd(p, step));
     const scaleOf = Math.max(Math.abs(curvatureExact), Math.abs(curvatureFd));
     // A zero Hessian (both tiny) agrees trivially.
     if (scaleOf < 1e-12) return { relativeError: 0, reason: null, summary: 'exact and finite differences both see a zero Hessian' };

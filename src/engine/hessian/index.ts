@@ -54,7 +54,7 @@ export async function analyzeSpectrum(closure: LossClosure, cfg: HessianConfig, 
   const root = new Rng(opts.seed);
   const rngs = { check: root.fork(SALT.check), lanczos: root.fork(SALT.lanczos), trace: root.fork(SALT.trace), density: root.fork(SALT.density) };
 
-  const op = createHvp(closure, { method: opts.hvpMethod ?? 'auto', seed: Math.floor(rngs.check.next() * 2 ** 31), fdStep: opts.fdStep });
+  const op = await createHvp(closure, { method: opts.hvpMethod ?? 'auto', seed: Math.floor(rngs.check.next() * 2 ** 31), fdStep: opts.fdStep });
   try {
     const lanczosCap = Math.min(Math.max(cfg.maxIterations, k), op.n);
     const total = lanczosCap + traceProbes + densityProbes * Math.min(densitySteps, op.n);

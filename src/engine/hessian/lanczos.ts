@@ -9,7 +9,8 @@ import { tridiagonalEigen } from './eigen';
 /** What Lanczos needs of an operator: its size and H·v. */
 export interface LinearOperator {
   readonly n: number;
-  apply(v: Float32Array): Float32Array;
+  /** Asynchronous for tensor-backed operators (reading a GPU result back is); plain matrices may answer at once. */
+  apply(v: Float32Array): Float32Array | Promise<Float32Array>;
 }
 
 export interface StepHooks {
@@ -47,7 +48,7 @@ export async function runLanczos(
   for (let j = 0; j < steps; j++) {
     if (hooks.signal?.aborted) throw new Error('Hessian analysis aborted');
     const q = basis[j];
-    const w = op.apply(q);
+    const w = await op.apply(q);
     await hooks.onStep?.();
     if (!w.every(Number.isFinite)) throw new Error(`Hessian-vector product gave NaN or Infinity at Lanczos step ${j + 1}`);
     if (j > 0) axpy(-beta[j - 1], basis[j - 1], w);

@@ -19,7 +19,7 @@ export async function hutchinsonTrace(op: LinearOperator, opts: StepHooks & { pr
   for (let p = 0; p < opts.probes; p++) {
     if (opts.signal?.aborted) throw new Error('Hessian analysis aborted');
     const z = rademacher(op.n, opts.rng);
-    const hz = op.apply(z);
+    const hz = await op.apply(z);
     await opts.onStep?.();
     const s = dot(z, hz);
     if (!Number.isFinite(s)) throw new Error(`Hessian-vector product gave NaN or Infinity at trace probe ${p + 1}`);

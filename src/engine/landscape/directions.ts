@@ -7,10 +7,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../rng';
 
-export function filterNormalizedDirection(params: readonly tf.Tensor[], rng: Rng): tf.Tensor[] {
-  return params.map((p) => {
+export async function filterNormalizedDirection(params: readonly tf.Tensor[], rng: Rng): Promise<tf.Tensor[]> {
+  // Read asynchronously (WebGPU cannot read synchronously in Node), all tensors at once.
+  const values = await Promise.all(params.map((p) => (p.rank <= 1 ? null : p.data())));
+  return params.map((p, i) => {
     if (p.rank <= 1) return tf.zeros(p.shape);
-    const w = p.dataSync() as Float32Array;
+    const w = values[i] as Float32Array;
     const filters = p.shape[p.rank - 1];
     const d = new Float32Array(w.length);
     for (let i = 0; i < d.length; i++) d[i] = rng.normal();

@@ -57,13 +57,13 @@ export async function computeLandscapes(closure: LossClosure, opts: LandscapeOpt
     const owned: tf.Tensor[][] = [];
     try {
       if (kind === '1d-random') {
-        const d = filterNormalizedDirection(closure.params, rng.d1);
+        const d = await filterNormalizedDirection(closure.params, rng.d1);
         owned.push(d);
         const alphas = linspace(span, points);
         results.push({ kind, alphas, betas: null, losses: await lossesAt(closure, [d], alphas.map((a) => [a]), hooks) });
       } else if (kind === '2d-random') {
-        const d1 = filterNormalizedDirection(closure.params, rng.d2a);
-        const d2 = filterNormalizedDirection(closure.params, rng.d2b);
+        const d1 = await filterNormalizedDirection(closure.params, rng.d2a);
+        const d2 = await filterNormalizedDirection(closure.params, rng.d2b);
         owned.push(d1, d2);
         const alphas = linspace(span, points2d);
         const betas = linspace(span, points2d);

@@ -8,7 +8,8 @@ import { issuesToFieldErrors } from '../../shared/unknown-keys';
 import { hessianSchema, type HessianConfig } from '../../shared/config';
 import type { TrainerEvent } from '../../shared/events';
 import type { TrainerToParent } from '../../shared/trainer-protocol';
-import { pidAlive, type Store } from './store/index';
+import { SilenceWatchdog } from './silence-watchdog';
+import { TRAINER_SILENCE_MS, pidAlive, type Store } from './store/index';
 import type { TrainerExit, TrainerHandle, TrainerLauncher } from './trainer-launcher';
 
 export interface AnalysisQueueOptions {
@@ -20,6 +21,8 @@ export interface AnalysisQueueOptions {
   publishRun: (runId: number) => void;
   /** How long a cancelled analysis may take to stop before it is killed. */
   stopGraceMs?: number;
+  /** An analysis process silent this long (no heartbeat, no event) is killed and its job failed; default TRAINER_SILENCE_MS. */
+  silenceLimitMs?: number;
 }
 
 interface Active {
@@ -30,6 +33,8 @@ interface Active {
   spectra: number;
   lambdaMax: number | null;
   startedAt: number;
+  /** Set when the watchdog killed the process for silence: how long it had been silent (ms). */
+  silentMs: number | null;
 }
 
 /** Shares of the job's bar: data loading, then the spectrum, then (if asked) the landscape. */
@@ -47,8 +52,15 @@ export class AnalysisQueue {
   private readonly queue: number[] = [];
   private active: Active | null = null;
   private closed = false;
+  private readonly watchdog: SilenceWatchdog<Active>;
 
-  constructor(private readonly o: AnalysisQueueOptions) {}
+  constructor(private readonly o: AnalysisQueueOptions) {
+    this.watchdog = new SilenceWatchdog<Active>(o.silenceLimitMs ?? TRAINER_SILENCE_MS, (a, silentMs) => {
+      if (a.cancelled) return; // a cancel has its own kill timer
+      a.silentMs = silentMs;
+      a.handle.kill('SIGKILL');
+    });
+  }
 
   /** Jobs an earlier process left queued or running can never finish: mark them failed. */
   recover(): void {
@@ -58,7 +70,9 @@ export class AnalysisQueue {
   submit(runId: number, input: AnalysisRequest): AnalysisJob {
     if (this.closed) throw new Error('the analysis queue is shut down');
     const run = this.o.store.requireRun(runId);
-    const request = analysisRequestSchema.parse(input);
+    const parsed = analysisRequestSchema.safeParse(input);
+    if (!parsed.success) throw new ApiValidationError('analyseRun', issuesToFieldErrors(analysisRequestSchema, parsed.error.issues));
+    const request = parsed.data;
     const checkpoint = this.pickCheckpoint(runId, request.checkpoint);
     // Validate the analysis settings now, so a bad one is an error here and not a failed job.
     this.hessianConfig(run.config.hessian, request);
@@ -147,8 +161,9 @@ export class AnalysisQueue {
       });
       const now = Date.now();
       const started = this.o.store.jobs.update(jobId, { status: 'running', startedAt: now, phase: 'starting', progress: 0 });
-      const a: Active = { job: started, handle, cancelled: false, fatal: null, spectra: 0, lambdaMax: null, startedAt: now };
+      const a: Active = { job: started, handle, cancelled: false, fatal: null, spectra: 0, lambdaMax: null, startedAt: now, silentMs: null };
       this.active = a;
+      this.watchdog.heard(a);
       this.announce(started);
       handle.onMessage((m) => this.onMessage(a, m, hessian.landscape));
       handle.onExit((e) => this.onExit(a, e));
@@ -159,6 +174,7 @@ export class AnalysisQueue {
   }
 
   private onMessage(a: Active, m: TrainerToParent, landscape: boolean): void {
+    if (this.active === a) this.watchdog.heard(a);
     if (m.type === 'fatal') a.fatal = m.message;
     if (m.type !== 'event') return;
     const e = { ...m.event, runId: a.job.runId } as TrainerEvent;
@@ -192,7 +208,12 @@ export class AnalysisQueue {
 
   private onExit(a: Active, e: TrainerExit): void {
     this.active = null;
+    this.watchdog.forget(a);
     if (a.cancelled) this.finish(a.job.id, { status: 'cancelled', error: 'cancelled by the user' });
+    else if (a.silentMs !== null) {
+      const why = `the analysis process stopped responding: no heartbeat for ${Math.round(a.silentMs / 1000)} s (hung, or suspended by a signal such as SIGSTOP), so it was killed; analyse again to retry`;
+      this.finish(a.job.id, { status: 'failed', error: why });
+    }
     else if (e.code === 0 && a.spectra > 0) {
       this.finish(a.job.id, { status: 'done', progress: 1 });
       this.recordLambdaMax(a);
@@ -224,6 +245,7 @@ export class AnalysisQueue {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.watchdog.close();
     for (const id of this.queue.splice(0)) this.finish(id, { status: 'cancelled', error: 'SAM Studio was closed before the analysis started' });
     if (this.active) {
       this.active.cancelled = true;

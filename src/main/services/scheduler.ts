@@ -7,7 +7,8 @@ import type { StudioEvent } from '../../shared/api';
 import type { DoneEvent, FailedEvent, StoppedEvent, TrainerEvent } from '../../shared/events';
 import type { TrainerToParent } from '../../shared/trainer-protocol';
 import { IngestBuffer } from './ingest-buffer';
-import { HEARTBEAT_MS, TRAINER_SILENCE_MS, toSummary, type RunStateChange, type Store } from './store/index';
+import { SilenceWatchdog } from './silence-watchdog';
+import { TRAINER_SILENCE_MS, toSummary, type RunStateChange, type Store } from './store/index';
 import type { TrainerExit, TrainerHandle, TrainerLauncher } from './trainer-launcher';
 
 /** Why the parent asked a run to end: decides the status when the process is gone. */
@@ -21,8 +22,6 @@ interface ActiveRun {
   lastStep: number | null;
   fatal: string | null;
   killTimer: NodeJS.Timeout | null;
-  /** When the trainer last sent anything (Date.now()); its silence is what the watchdog measures. */
-  lastHeard: number;
   /** Set when the watchdog killed the trainer for silence: how long it had been silent (ms). */
   silentMs: number | null;
 }
@@ -45,8 +44,7 @@ export class RunScheduler {
   private readonly active = new Map<number, ActiveRun>();
   private readonly resumeFrom = new Map<number, string | null>();
   private readonly buffer: IngestBuffer;
-  private readonly watchdog: NodeJS.Timeout;
-  private readonly silenceLimitMs: number;
+  private readonly watchdog: SilenceWatchdog<ActiveRun>;
   private concurrency: number;
   private closed = false;
   private pumpScheduled = false;
@@ -56,9 +54,7 @@ export class RunScheduler {
     this.buffer = new IngestBuffer(o.store, { onFlushed: (ids) => ids.forEach((id) => this.publishRun(id)) });
     // Only a trainer's own messages keep its run alive: the owner never vouches for a trainer it
     // cannot hear (a hung or SIGSTOPped one used to stay `running` forever).
-    this.silenceLimitMs = o.silenceLimitMs ?? TRAINER_SILENCE_MS;
-    this.watchdog = setInterval(() => this.killSilent(), Math.min(HEARTBEAT_MS, this.silenceLimitMs / 4));
-    this.watchdog.unref();
+    this.watchdog = new SilenceWatchdog<ActiveRun>(o.silenceLimitMs ?? TRAINER_SILENCE_MS, (a, silentMs) => this.killSilent(a, silentMs));
   }
 
   get limit(): number {
@@ -165,8 +161,9 @@ export class RunScheduler {
       heartbeatAt: now,
     });
     const handle = this.o.launcher.launch({ runId, config: run.config, workDir: this.runDir(runId), resumeFrom });
-    const a: ActiveRun = { runId, handle, intent: null, terminal: null, lastStep: run.lastStep, fatal: null, killTimer: null, lastHeard: now, silentMs: null };
+    const a: ActiveRun = { runId, handle, intent: null, terminal: null, lastStep: run.lastStep, fatal: null, killTimer: null, silentMs: null };
     this.active.set(runId, a);
+    this.watchdog.heard(a);
     if (handle.pid !== undefined) this.o.store.setRunState(runId, { pid: handle.pid });
     handle.onMessage((m) => this.onMessage(a, m));
     handle.onExit((e) => this.onExit(a, e));
@@ -174,7 +171,7 @@ export class RunScheduler {
   }
 
   private onMessage(a: ActiveRun, m: TrainerToParent): void {
-    a.lastHeard = Date.now();
+    if (this.active.get(a.runId) === a) this.watchdog.heard(a);
     switch (m.type) {
       case 'ready':
         this.o.store.setRunState(a.runId, { pid: m.pid, heartbeatAt: Date.now() });
@@ -245,6 +242,7 @@ export class RunScheduler {
 
   private onExit(a: ActiveRun, e: TrainerExit): void {
     if (a.killTimer) clearTimeout(a.killTimer);
+    this.watchdog.forget(a);
     this.buffer.flush();
     this.active.delete(a.runId);
     if (!a.terminal && a.intent !== 'delete') this.settle(a.runId, this.exitState(a, e));
@@ -259,17 +257,12 @@ export class RunScheduler {
     this.publishRun(runId);
   }
 
-  /** The watchdog: a trainer nobody has heard from for silenceLimitMs is hung; kill it (SIGKILL ends a stopped process too). */
-  private killSilent(): void {
-    const now = Date.now();
-    for (const a of this.active.values()) {
-      // A trainer asked to end has its own kill timer.
-      if (a.intent !== null || a.silentMs !== null) continue;
-      const silent = now - a.lastHeard;
-      if (silent <= this.silenceLimitMs) continue;
-      a.silentMs = silent;
-      a.handle.kill('SIGKILL');
-    }
+  /** A trainer nobody has heard from for the silence limit is hung: kill it (SIGKILL ends a stopped process too). */
+  private killSilent(a: ActiveRun, silentMs: number): void {
+    // A trainer asked to end has its own kill timer.
+    if (a.intent !== null) return;
+    a.silentMs = silentMs;
+    a.handle.kill('SIGKILL');
   }
 
   publishRun(runId: number): void {
@@ -285,7 +278,7 @@ export class RunScheduler {
   async close(graceMs = 10_000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.watchdog);
+    this.watchdog.close();
     this.queue.length = 0;
     const running = [...this.active.values()];
     for (const a of running) {

@@ -75,6 +75,7 @@ export class StudioServicesImpl implements StudioApi {
       publish: (e) => this.publish(e),
       publishRun: (id) => this.scheduler.publishRun(id),
       stopGraceMs: o.stopGraceMs,
+      silenceLimitMs: o.silenceLimitMs,
     });
   }
 
