@@ -23,7 +23,7 @@ describe.skipIf(!existsSync(FASHION))('a launched PyTorch DDP run in Chromium', 
     browser = await openBrowser({ width: 1360, height: 900 });
     page = browser.page;
     const local = await studio.services.createRun(
-      { epochs: 1, batchSize: 32, data: { name: 'fashion-mnist', limit: 512, testLimit: 200 }, model: { kind: 'mlp', hidden: [16] }, optimizer: { kind: 'sgd', lr: 0.05 }, sam: { rho: 0.05 }, logEvery: 2 },
+      { epochs: 1, batchSize: 32, backend: 'wasm', data: { name: 'fashion-mnist', limit: 512, testLimit: 200 }, model: { kind: 'mlp', hidden: [16] }, optimizer: { kind: 'sgd', lr: 0.05 }, sam: { rho: 0.05 }, logEvery: 2 },
       { name: 'local MLP' },
     );
     localId = local.id;

@@ -133,6 +133,35 @@ describe.skipIf(!existsSync(FASHION))('sam-studio launch: a run as 2 PyTorch DDP
   });
 });
 
+describe.skipIf(!existsSync(FASHION))('the launcher behind the scheduler', () => {
+  it('vouches for its processes while they are silent (export, Python starting, steps between log lines), not while one is suspended', async () => {
+    const { PytorchDdpLauncher } = await import('../../src/main/services/export/pytorch/index');
+    const quiet = createStudioServices({
+      dbPath: join(work, 'quiet.db'),
+      workDir: join(work, 'quiet'),
+      launcher: new PytorchDdpLauncher({ nproc: 2, threads: 1, appVersion: 'test' }),
+      // Longer than the heartbeat's period, far shorter than the silences here: the export,
+      // starting torch, and 128 steps between two log lines.
+      silenceLimitMs: 3_000,
+    });
+    try {
+      const run = await quiet.createRun(small({ model: { kind: 'mlp', hidden: [512, 512] }, data: { name: 'fashion-mnist', limit: 4096, testLimit: 64 }, logEvery: 1000 }));
+      const end = await quiet.waitForRun(run.id);
+      expect(end.failureReason).toBeNull();
+      expect(end).toMatchObject({ status: 'done', backend: 'pytorch-ddp×2' });
+      // …but not for a suspended one: SIGSTOP on the first process, and the watchdog ends the run.
+      const long = await quiet.createRun(small({ epochs: 5000, data: { name: 'fashion-mnist', limit: 64, testLimit: 64 }, logEvery: 1 }));
+      await expect.poll(async () => (await quiet.getRun(long.id)).backend, { timeout: 120_000, interval: 100 }).toBe('pytorch-ddp×2');
+      process.kill(quiet.trainerPid(long.id)!, 'SIGSTOP');
+      const stopped = await quiet.waitForRun(long.id);
+      expect(stopped.status).toBe('failed');
+      expect(stopped.failureReason).toMatch(/stopped responding/);
+    } finally {
+      await quiet.close();
+    }
+  });
+});
+
 describe.skipIf(!existsSync(FASHION))('the exported README’s commands, as written', () => {
   let project: string;
   beforeAll(async () => {

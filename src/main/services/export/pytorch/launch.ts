@@ -5,10 +5,11 @@
 // it), then started with torchrun where torchrun works, else as N processes given the variables
 // torchrun would set (MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE, LOCAL_RANK).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { TrainerEvent } from '../../../../shared/events';
+import { TRAINER_HEARTBEAT_MS } from '../../../../shared/trainer-protocol';
 import { BaseTrainerHandle, type TrainerHandle, type TrainerLaunchRequest, type TrainerLauncher } from '../../trainer-launcher';
 import { exportPytorch } from './export';
 import { findPython, torchrunProblem, type PythonInfo } from './python';
@@ -42,6 +43,16 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Is the process stopped (SIGSTOP, state T in /proc/PID/stat)? False where /proc does not say. */
+function suspended(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'T';
+  } catch {
+    return false;
+  }
 }
 
 export class PytorchDdpLauncher implements TrainerLauncher {
@@ -102,10 +113,16 @@ export class PytorchDdpLauncher implements TrainerLauncher {
 /**
  * N processes as one trainer: the first one's stdout carries the events (JSON lines); stop is
  * SIGTERM to every process (the script checkpoints and emits `stopped`); when one process dies
- * the others are ended too, as torchrun would.
+ * the others are ended too, as torchrun would. The handle vouches for the processes with a
+ * heartbeat while they (or the export before them) run — not while one is suspended (SIGSTOP):
+ * the script prints only every logEvery steps, and the scheduler's silence watchdog would take
+ * a long step for a hang.
  */
 class DdpHandle extends BaseTrainerHandle {
   private procs: ChildProcess[] = [];
+  private readonly heartbeat = setInterval(() => {
+    if (!this.procs.some((p) => p.pid !== undefined && suspended(p.pid))) this.receive({ type: 'heartbeat', at: Date.now(), rssBytes: 0 });
+  }, TRAINER_HEARTBEAT_MS).unref();
   private exits: { code: number | null; signal: string | null }[] = [];
   private pending = '';
   private stopped = false;
@@ -128,6 +145,7 @@ class DdpHandle extends BaseTrainerHandle {
 
   endBeforeStart(): void {
     this.ended = true;
+    clearInterval(this.heartbeat);
     this.finish({ code: null, signal: this.killedWith ?? 'SIGTERM', output: 'ended before its processes started' });
   }
 
@@ -135,6 +153,7 @@ class DdpHandle extends BaseTrainerHandle {
     if (this.ended) return;
     this.receive({ type: 'event', event: { event: 'failed', runId: null, reason, step: null } satisfies TrainerEvent });
     this.ended = true;
+    clearInterval(this.heartbeat);
     this.finish({ code: 1, signal: null, output: reason });
   }
 
@@ -178,6 +197,7 @@ class DdpHandle extends BaseTrainerHandle {
     }
     if (this.exits.filter(Boolean).length < this.procs.length || this.ended) return;
     this.ended = true;
+    clearInterval(this.heartbeat);
     if (this.pending.trim()) this.lines('\n');
     const first = this.exits[0];
     const bad = this.exits.find((e) => e.code !== 0 || e.signal) ?? first;
