@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describeOptimizer, type RunConfig } from '../../../../shared/config';
-import { autoRunName } from '../../../../shared/run-name';
+import { autoRunName, dataLabel } from '../../../../shared/run-name';
 import { NAMED_SETS, isNamedSet } from '../../../../engine/data/catalog';
 import { exportData, type ExportedData } from './data-plan';
 import { checkExportable, ExportError } from './exportable';
@@ -96,7 +96,7 @@ function readmeValues(
   o: { exportedAt: string; worldSizes: number[]; nproc: number },
 ): Record<string, string> {
   const gpus = [8, 4, 2, 1].find((g) => o.worldSizes.includes(2 * g));
-  const title = isNamedSet(config.data.name) ? NAMED_SETS[config.data.name].title : data.name;
+  const title = isNamedSet(config.data.name) ? NAMED_SETS[config.data.name].title : dataLabel(config);
   const dataNote =
     data.source.kind === 'arrays'
       ? `The data (${title}) travels with this folder, in \`data/\`, as the app decoded it.`
