@@ -29,13 +29,19 @@ interface Case {
   schedule?: RunConfigInput['schedule'];
   ranks: 1 | 2;
   steps: number;
+  /**
+   * How far the weights may differ, as a fraction of how far the steps moved them: float32
+   * round-off (a part in 10⁵ for SGD, a few in 10⁵ through a ResNet's batch norms), amplified
+   * where Adam divides a near-zero gradient by its own root mean square and p = ∞ takes its sign.
+   */
+  tolerance?: number;
 }
 
 const CASES: Record<string, Case> = {
   'plain SAM, SGD with Nesterov, L2 in the loss, gradient clipping': { model: mlp, optimizer: { kind: 'sgd', lr: 0.1, nesterov: true, weightDecay: 5e-4, gradClip: 1 }, sam: { rho: 0.05 }, ranks: 1, steps: 2 },
   'plain SAM on 2 ranks (first-pass all-reduce before the ascent), CNN': { model: { kind: 'cnn', filters: [4], dense: 16 }, optimizer: sgd, sam: { rho: 0.05 }, ranks: 2, steps: 1 },
-  'p = ∞ with Adam': { model: mlp, optimizer: { kind: 'adam', lr: 0.01 }, sam: { rho: 0.01, p: 'inf' }, ranks: 1, steps: 2 },
-  'ASAM with AdamW and decoupled weight decay': { model: mlp, optimizer: { kind: 'adamw', lr: 0.01, weightDecay: 0.01 }, sam: { rho: 0.5, adaptive: true }, ranks: 1, steps: 2 },
+  'p = ∞ with Adam': { model: mlp, optimizer: { kind: 'adam', lr: 0.01 }, sam: { rho: 0.01, p: 'inf' }, ranks: 1, steps: 2, tolerance: 1e-3 },
+  'ASAM with AdamW and decoupled weight decay': { model: mlp, optimizer: { kind: 'adamw', lr: 0.01, weightDecay: 0.01 }, sam: { rho: 0.5, adaptive: true }, ranks: 1, steps: 2, tolerance: 1e-3 },
   'm-sharpness on 2 ranks, one chunk (ε̂) per rank': { model: mlp, optimizer: sgd, sam: { rho: 0.05, m: 8 }, ranks: 2, steps: 2 },
   'm-sharpness on 2 ranks, two chunks per rank': { model: mlp, optimizer: sgd, sam: { rho: 0.05, m: 4 }, ranks: 2, steps: 2 },
   'GSAM, ρ_t following a cosine schedule, on 2 ranks': { model: mlp, optimizer: sgd, sam: { rho: 0.05, variant: { kind: 'gsam', alpha: 0.3, rhoMin: 0.01 } }, schedule: { kind: 'cosine' }, ranks: 2, steps: 3 },
@@ -92,10 +98,9 @@ describe.skipIf(!existsSync(FASHION))('one SAM step of the export and of the app
       }
     });
     // The steps moved the weights by `moved` (≥ 0.01 here); the two sides differ by float32
-    // round-off of it — a part in 10⁵ or less for SGD, amplified at most to ~10⁻⁴ by Adam's
-    // division of tiny gradients by their own root mean square.
+    // round-off of it (see Case.tolerance).
     expect(moved).toBeGreaterThan(0.01);
-    expect(diff).toBeLessThan(1e-4 * moved);
+    expect(diff).toBeLessThan((c.tolerance ?? 1e-4) * moved);
     // The step's measurements are the app's too.
     const appDone = app.result as Extract<TrainerEvent, { event: 'done' }>;
     expect(Math.abs(done.metrics.trainLoss - appDone.metrics.trainLoss)).toBeLessThan(1e-5 * appDone.metrics.trainLoss);
