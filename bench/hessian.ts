@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { dataSchema, hessianSchema, modelSchema, type ModelConfig } from '../src/shared/config';
 import { initBackend } from '../src/engine/backend';
 import { loadDataset } from '../src/engine/data/index';
-import { analyzeSpectrum, createHvp, dot, fdStepFor, flatGradient, gaussian } from '../src/engine/hessian/index';
+import { createHvp, dot, fdStepFor, flatGradient, gaussian } from '../src/engine/hessian/index';
+import { analyzeWithLayers } from '../src/engine/hessian/layer-analysis';
 import { makeLossClosure } from '../src/engine/loss';
 import { buildModel } from '../src/engine/models/index';
 import { Rng } from '../src/engine/rng';
@@ -87,9 +88,19 @@ async function measureModel(dataset: Dataset, m: (typeof MODELS)[number]): Promi
     auto.dispose();
 
     if (m.analysis) {
-      const cfg = hessianSchema.parse({ topK: 5, trace: false, density: false, maxIterations: 100, tolerance: 1e-3 });
-      const res = await analyzeSpectrum(closure, cfg, { seed: 0, batchSize: x.shape[0], fdStep });
-      rows.push({ metric: 'top5-analysis', value: res.elapsedMs, unit: 'ms', note: `${res.iterations} Lanczos steps, ${res.hvp}` });
+      // With the per-layer blocks (issue 13): their time is reported on its own row.
+      const cfg = hessianSchema.parse({ topK: 5, trace: false, density: false, maxIterations: 100, tolerance: 1e-3, perLayer: true });
+      const config = { sam: null, optimizer: { lr: 0.1 }, seed: 0 } as Parameters<typeof analyzeWithLayers>[3]['config'];
+      const res = await analyzeWithLayers(closure, cfg, { seed: 0, batchSize: x.shape[0], fdStep }, { model, x, y, weightDecay: 0, config });
+      const layers = res.perLayer!;
+      rows.push({ metric: 'top5-analysis', value: res.elapsedMs - layers.elapsedMs, unit: 'ms', note: `${res.iterations} Lanczos steps, ${res.hvp}` });
+      rows.push({
+        metric: 'per-layer-analysis',
+        value: layers.elapsedMs,
+        unit: 'ms',
+        note: `${layers.layers.length} blocks, ${layers.layers.reduce((n, l) => n + l.iterations, 0)} block HVPs + ε̂ shares`,
+      });
+      rows.push({ metric: 'per-layer-lambda-max', value: layers.layers.map((l) => `${l.name} ${l.lambdaMax.toPrecision(4)}`).join(', '), unit: '' });
       rows.push({ metric: 'top5-eigenvalues', value: res.topEigenvalues.map((l) => l.toPrecision(4)).join(', '), unit: '' });
       rows.push({ metric: 'lambda-max-over-lambda5', value: res.lambdaMaxOverLambda5 ?? 'n/a', unit: '' });
     }

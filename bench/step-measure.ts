@@ -15,6 +15,13 @@ export interface StepTiming {
   passes: StepCost;
 }
 
+/** What each timed step took; samples from several rounds concatenate (mergeSamples). */
+export interface StepSamples {
+  wall: number[];
+  cpu: number[];
+  passes: StepCost[];
+}
+
 export async function runStep(stepper: Stepper, b: Batch, inputShape: number[], lr: number): Promise<StepCost> {
   const x = tf.tensor(b.x, [b.size, ...inputShape]);
   const y = tf.tensor1d(b.y, 'int32');
@@ -31,21 +38,34 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+export function summarize(s: StepSamples): StepTiming {
+  return {
+    wallMs: median(s.wall),
+    meanWallMs: mean(s.wall),
+    cpuMs: mean(s.cpu),
+    passes: { forwardBackward: mean(s.passes.map((p) => p.forwardBackward)), forward: mean(s.passes.map((p) => p.forward)) },
+  };
+}
+
+export function mergeSamples(a: StepSamples, b: StepSamples): StepSamples {
+  return { wall: [...a.wall, ...b.wall], cpu: [...a.cpu, ...b.cpu], passes: [...a.passes, ...b.passes] };
+}
+
 /**
  * Times the steppers' steps interleaved, rotating which goes first (SGD SAM, SAM SGD, …), so a
  * burst of load from other processes hits all alike and their ratios stay meaningful.
  */
-export async function timeInterleaved<K extends string>(
+export async function sampleInterleaved<K extends string>(
   steppers: Record<K, Stepper>,
   batches: () => Batch,
   inputShape: number[],
   o: { warmup: number; repeats: number; lr: number },
-): Promise<Record<K, StepTiming>> {
+): Promise<Record<K, StepSamples>> {
   const keys = Object.keys(steppers) as K[];
   for (let i = 0; i < o.warmup; i++) for (const k of keys) await runStep(steppers[k], batches(), inputShape, o.lr);
-  const wall = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
-  const cpu = Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
-  const passes = Object.fromEntries(keys.map((k) => [k, { forwardBackward: 0, forward: 0 }])) as Record<K, StepCost>;
+  const out = Object.fromEntries(keys.map((k) => [k, { wall: [], cpu: [], passes: [] } as StepSamples])) as Record<K, StepSamples>;
   for (let i = 0; i < o.repeats; i++) {
     const order = [...keys.slice(i % keys.length), ...keys.slice(0, i % keys.length)];
     for (const k of order) {
@@ -53,16 +73,21 @@ export async function timeInterleaved<K extends string>(
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       const p = await runStep(steppers[k], b, inputShape, o.lr);
-      wall[k].push(performance.now() - t0);
+      out[k].wall.push(performance.now() - t0);
       const c = process.cpuUsage(c0);
-      cpu[k] += (c.user + c.system) / 1000;
-      passes[k].forwardBackward += p.forwardBackward / o.repeats;
-      passes[k].forward += p.forward / o.repeats;
+      out[k].cpu.push((c.user + c.system) / 1000);
+      out[k].passes.push(p);
     }
   }
-  const out = {} as Record<K, StepTiming>;
-  for (const k of keys) {
-    out[k] = { wallMs: median(wall[k]), meanWallMs: wall[k].reduce((a, b) => a + b, 0) / o.repeats, cpuMs: cpu[k] / o.repeats, passes: passes[k] };
-  }
   return out;
+}
+
+export async function timeInterleaved<K extends string>(
+  steppers: Record<K, Stepper>,
+  batches: () => Batch,
+  inputShape: number[],
+  o: { warmup: number; repeats: number; lr: number },
+): Promise<Record<K, StepTiming>> {
+  const s = await sampleInterleaved(steppers, batches, inputShape, o);
+  return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, summarize(v as StepSamples)])) as Record<K, StepTiming>;
 }

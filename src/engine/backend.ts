@@ -15,7 +15,7 @@ import type { BackendReport } from '../shared/events';
 import { cpuRung, wasmRung } from './backends/wasm';
 import { tensorflowCpuRung, tensorflowGpuRung } from './backends/tensorflow';
 import { webgpuRung } from './backends/webgpu';
-import type { BackendRung } from './backends/types';
+import type { ActivateOptions, BackendRung } from './backends/types';
 import { chooseFastest } from './backends/auto';
 import { checkedDetails, describeDetails, verifiedEntry, verifyRung } from './backends/verify';
 
@@ -37,15 +37,15 @@ export class BackendUnavailableError extends Error {
  * Sets the tfjs backend (registering what it needs), checks it against cpu, and reports what was
  * chosen, why the others were not, and every rung's check and timing.
  */
-export async function initBackend(pref: 'auto' | BackendName): Promise<BackendReport> {
-  return pref === 'auto' ? chooseFastest(LADDER) : initPinned(pref);
+export async function initBackend(pref: 'auto' | BackendName, opts: ActivateOptions = {}): Promise<BackendReport> {
+  return pref === 'auto' ? chooseFastest(LADDER, opts) : initPinned(pref, opts);
 }
 
-async function initPinned(pref: BackendName): Promise<BackendReport> {
+async function initPinned(pref: BackendName, opts: ActivateOptions): Promise<BackendReport> {
   const rung = LADDER.find((r) => r.name === pref);
   if (!rung) throw new Error(`unknown backend "${pref}"; choose auto or one of ${BACKEND_NAMES.join(', ')}`);
   const before = tf.getBackend();
-  const r = await verifyRung(rung);
+  const r = await verifyRung(rung, opts);
   if (!r.ok) {
     // Leave the process on the backend it had.
     if (before && tf.getBackend() !== before) await tf.setBackend(before);

@@ -26,7 +26,7 @@ export async function restoreForAnalysis(
   checkpointPath: string | null,
   opts: { onProgress?: (p: { phase: string; done: number; total: number; message?: string }) => void } = {},
 ): Promise<RestoredRun> {
-  await initBackend(config.backend);
+  await initBackend(config.backend, { threads: config.threads });
   const dataset = await loadDataset(config.data, { seed: config.seed, onProgress: opts.onProgress });
   const model = await buildModel(config.model, dataset.inputShape, dataset.numClasses, config.seed);
   if (!checkpointPath) return { model, dataset, epoch: 0, step: 0 };

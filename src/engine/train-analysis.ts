@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { RunConfig } from '../shared/config';
 import type { LandscapeEvent, LandscapeKind, ProgressEvent, SpectrumEvent } from '../shared/events';
 import type { Split } from './data/types';
-import { analyzeSpectrum, fdStepFor } from './hessian/index';
+import { fdStepFor } from './hessian/index';
+import { analyzeWithLayers } from './hessian/layer-analysis';
 import { computeLandscapes } from './landscape/index';
 import { makeLossClosure } from './loss';
 import { Rng } from './rng';
@@ -59,13 +60,12 @@ export async function runAnalysis(ctx: AnalysisContext): Promise<{ lambdaMax: nu
     const closure = makeLossClosure(ctx.model, x, y, ctx.weightDecay);
     const progress = (phase: string) => (done: number, total: number) =>
       ctx.emit({ event: 'progress', runId: ctx.runId, phase, done, total, message: `epoch ${ctx.epoch}` });
-    const spectrum = await analyzeSpectrum(closure, h, {
-      seed: ctx.config.seed,
-      onProgress: progress('hessian'),
-      signal: ctx.signal,
-      batchSize: y.shape[0],
-      fdStep: fdStepFor(ctx.config.model),
-    });
+    const spectrum = await analyzeWithLayers(
+      closure,
+      h,
+      { seed: ctx.config.seed, onProgress: progress('hessian'), signal: ctx.signal, batchSize: y.shape[0], fdStep: fdStepFor(ctx.config.model) },
+      { model: ctx.model, x, y, weightDecay: ctx.weightDecay, config: ctx.config },
+    );
     ctx.emit({ event: 'spectrum', runId: ctx.runId, epoch: ctx.epoch, step: ctx.step, ...spectrum });
     if (h.landscape) {
       const kinds: LandscapeKind[] = ['1d-random', '2d-random'];

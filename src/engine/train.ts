@@ -113,7 +113,7 @@ class TrainingRun {
 
   async execute(): Promise<TerminalEvent> {
     const { config, opts } = this;
-    const backend = await initBackend(config.backend);
+    const backend = await initBackend(config.backend, { threads: config.threads });
     const data = await loadDataset(config.data, {
       seed: config.seed,
       onProgress: (p) => this.emit({ event: 'progress', runId: opts.runId, phase: p.phase, done: p.done, total: p.total, message: p.message }),

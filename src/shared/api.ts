@@ -147,6 +147,7 @@ export const analysisRequestSchema = z.strictObject({
   trace: z.boolean().optional(),
   density: z.boolean().optional(),
   landscape: z.boolean().optional(),
+  perLayer: z.boolean().optional(),
 });
 export type AnalysisRequest = z.input<typeof analysisRequestSchema>;
 

@@ -295,6 +295,8 @@ export const hessianSchema = z.strictObject({
   trace: z.boolean().default(true),
   density: z.boolean().default(false),
   landscape: z.boolean().default(false),
+  /** Also each layer's block λ_max and share of ‖ε̂‖ (one Lanczos run per layer). */
+  perLayer: z.boolean().default(false),
 });
 export type HessianConfig = z.output<typeof hessianSchema>;
 
@@ -305,6 +307,11 @@ export const runConfigSchema = z
     epochs: positiveInt('epochs').max(10000, 'epochs must be ≤ 10000'),
     batchSize: positiveInt('batchSize').max(65536, 'batchSize must be ≤ 65536'),
     backend: z.enum(['auto', ...BACKEND_NAMES], { error: () => `backend must be auto or one of ${BACKEND_NAMES.join(', ')}` }).default('auto'),
+    /**
+     * CPU threads the wasm backend computes on; null = $SAM_WASM_THREADS if set, else every core
+     * (the wasm build runs at most 8). A speed setting only: results do not depend on it.
+     */
+    threads: positiveInt('threads').max(256, 'threads must be ≤ 256 (the wasm build runs at most 8)').nullable().default(null),
     data: dataSchema,
     model: modelSchema,
     optimizer: optimizerSchema,

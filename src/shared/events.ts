@@ -1,6 +1,7 @@
 // Events a trainer emits (engine → trainer process → services → store and subscribers).
 // Everything here is plain JSON so it crosses process and WebSocket boundaries unchanged.
 import type { BackendName, RunConfig } from './config';
+import type { LayerSpectrum } from './layer-sharpness';
 
 /**
  * What a run trained on: one of the app's tfjs backends, or N PyTorch DDP processes (a run's
@@ -106,6 +107,8 @@ export interface SpectrumResult {
   hessianBatchSize: number;
   iterations: number;
   elapsedMs: number;
+  /** Per-layer λ_max and ε̂ shares (hessian.perLayer); absent in older spectra. */
+  perLayer?: LayerSpectrum | null;
 }
 
 export interface SpectrumEvent extends SpectrumResult {

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BackendUnavailableError, forgetBackendChecks, initBackend, probeBackends } from '../../src/engine/backend';
+import { chooseThreads } from '../../src/engine/backends/wasm-threads';
 import { BACKEND_NAMES } from '../../src/shared/config';
 import { webgpuAvailable } from './helpers/rungs';
 import { makeTempDir } from './helpers/tmp';
@@ -65,6 +66,10 @@ describe('initBackend', () => {
       expect(by.webgpu).toMatchObject({ status: 'unavailable' });
       expect(reason.webgpu).toMatch(/adapter/);
     }
+    expect(typeof r.details.simd).toBe('boolean');
+    // Every core (or $SAM_WASM_THREADS), on the threaded build when that is more than one.
+    expect(r.details.threads).toBe(chooseThreads(null).threads);
+    expect(r.details.build).toBe(chooseThreads(null).threads > 1 ? 'threaded-simd' : 'simd');
   });
 
   it('a later process remembers the timings: only the rung it uses is brought up and checked', async () => {

@@ -35,6 +35,12 @@ describe('train progress printer', () => {
     expect(out).toContain('epoch 2/2  step 5/10');
   });
 
+  it('names the threads the backend computes on when its report has them', () => {
+    const on = (threads: number): TrainerEvent => ({ ...started, backend: { name: 'wasm', skipped: [], details: { threads } } }) as TrainerEvent;
+    expect(capture(false, [on(4)])).toContain('training on wasm (4 threads) · 12,730 parameters');
+    expect(capture(false, [on(1)])).toContain('training on wasm (1 thread) · 12,730 parameters');
+  });
+
   it('piped, prints epoch lines only, and the summary names the result', () => {
     const epoch: TrainerEvent = { event: 'metrics', runId: null, scope: 'epoch', step: 10, epoch: 1, timeMs: 1500, values: { trainLoss: 0.6, trainAccuracy: 0.7, testLoss: 0.55, testAccuracy: 0.75 } };
     const out = capture(false, [started, step(5), epoch]);

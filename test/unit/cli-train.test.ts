@@ -31,14 +31,17 @@ const SMALL = {
 
 describe('sam-studio train', () => {
   it('--json prints one event object per line, ends with done carrying the final metrics, and records the run in the default database', async () => {
-    const r = await cli(['train', '--config', writeConfig('ok.json', SMALL), '--json', '--work-dir', join(work, 'ok')]);
+    const r = await cli(['train', '--config', writeConfig('ok.json', SMALL), '--json', '--threads', '2', '--work-dir', join(work, 'ok')]);
     expect(r.code, r.stderr).toBe(0);
     // Nothing but the events: no library banner or warning on either stream.
     expect(r.stderr).toBe('');
     const lines = r.stdout.trim().split('\n');
     const events = lines.map((l) => JSON.parse(l) as { event: string; [k: string]: unknown });
     expect(events.every((e) => typeof e.event === 'string')).toBe(true);
-    expect(events.map((e) => e.event)).toContain('started');
+    // --threads reaches the wasm backend of this real child process: its threaded build, 2 threads.
+    const started = events.find((e) => e.event === 'started') as unknown as { backend: { details: Record<string, unknown> }; config: { threads: number } };
+    expect(started.backend.details).toMatchObject({ build: 'threaded-simd', threads: 2, threadsFrom: 'run config' });
+    expect(started.config.threads).toBe(2);
     const done = events.at(-1)!;
     expect(done.event).toBe('done');
     expect(done).toMatchObject({ backend: 'wasm', epochs: 1, steps: 10 });

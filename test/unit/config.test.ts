@@ -26,12 +26,22 @@ describe('run config schema', () => {
     const c = parseRunConfig(base);
     expect(c.seed).toBe(0);
     expect(c.backend).toBe('auto');
+    expect(c.threads).toBeNull();
     expect(c.sam).toBeNull();
     expect(c.hessian).toBeNull();
     expect(c.model).toEqual({ kind: 'mlp', hidden: [512, 512], activation: 'relu', dropout: 0 });
     expect(c.optimizer.weightDecayMode).toBe('loss');
     expect(c.data).toMatchObject({ limit: null, labelNoise: 0, validationSplit: 0 });
     expect(c.schedule.kind).toBe('constant');
+  });
+
+  it('threads: a whole number from 1 to 256, or null for every core; anything else names the field', () => {
+    expect(parseRunConfig({ ...base, threads: 4 }).threads).toBe(4);
+    expect(parseRunConfig({ ...base, threads: null }).threads).toBeNull();
+    expect(errorsOf({ ...base, threads: 0 })).toEqual([{ field: 'threads', message: 'threads must be at least 1' }]);
+    expect(errorsOf({ ...base, threads: 2.5 })).toEqual([{ field: 'threads', message: 'threads must be a whole number' }]);
+    expect(errorsOf({ ...base, threads: 'all' })).toEqual([{ field: 'threads', message: 'threads must be a number' }]);
+    expect(errorsOf({ ...base, threads: 1000 })[0].message).toMatch(/threads must be ≤ 256/);
   });
 
   it('conv nets take model.activation: ReLU by default (stored runs keep their meaning), a smooth one on request, a bad one named', () => {

@@ -101,6 +101,21 @@ describe('sam-studio hessian', () => {
     expect(noRun.code).toBe(2);
     expect(noRun.stderr).toMatch(/--run ID is required/);
   });
+
+  it('--per-layer: each layer’s block λ_max (SAM ÷ SGD) and ε̂ share beside the runs, stored with the spectrum', async () => {
+    const r = await cli(['hessian', '--db', db, '--run', '1,2', '--top-k', '1', '--batch-size', '100', '--max-iterations', '30', '--per-layer']);
+    expect(r.code, r.stderr).toBe(0);
+    const store = openStore(db);
+    try {
+      const [sgd, sam] = [1, 2].map((id) => store.getSpectra(id).at(-1)!.perLayer!.layers);
+      expect(sgd.map((l) => l.name)).toEqual(['dense0', 'logits']);
+      const row = r.stdout.split('\n').find((l) => l.trim().startsWith('dense0 (18840)'))!;
+      const ratio = (sam[0].lambdaMax / sgd[0].lambdaMax).toFixed(2);
+      expect(row).toMatch(new RegExp(`/ ${(sgd[0].epsShare! * 100).toFixed(1)} %\\s+.* \\(×${ratio}\\) / ${(sam[0].epsShare! * 100).toFixed(1)} %$`));
+    } finally {
+      store.close();
+    }
+  });
 });
 
 describe('sam-studio hessian on a CNN run', () => {

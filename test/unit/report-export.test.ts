@@ -13,9 +13,8 @@ import { openStore, type Store } from '../../src/main/services/store';
 import { exportReport, parseCsv, CSV_COLUMNS } from '../../src/main/services/reports';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../src/main/services/reports/chromium-pdf';
 import type { ArtifactInfo, ReportFormat } from '../../src/shared/api';
-import { train } from '../../src/engine/train';
-import { openRunRecorder } from '../../src/cli/run-recorder';
-import { parseRunConfig, type RunConfigInput } from '../../src/shared/config';
+import type { RunConfigInput } from '../../src/shared/config';
+import { trainInto } from './helpers/train';
 import { runCli } from './helpers/cli';
 import { fillFixtureRuns } from './report-fixture';
 import { inkIn, pdfWords, renderPages } from './report-pdf-tools';
@@ -39,20 +38,6 @@ const tiny: RunConfigInput = {
   hessian: { everyEpochs: 1, topK: 5, batchSize: 64, maxIterations: 10, density: true, landscape: true },
   logEvery: 2,
 };
-
-/** Train one config and record it in the database exactly as the CLI does. */
-async function trainInto(db: string, input: RunConfigInput): Promise<number> {
-  const config = parseRunConfig(input);
-  const rec = await openRunRecorder(db, config);
-  try {
-    const end = await train(config, { runId: rec.runId, workDir: rec.workDir, emit: (e) => rec.record(e) });
-    rec.finish(end);
-    if (end.event !== 'done') throw new Error(`training ${input.name} ended ${end.event}: ${JSON.stringify(end)}`);
-    return rec.runId;
-  } finally {
-    rec.close();
-  }
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sam-report-'));

@@ -10,10 +10,11 @@ afterAll(async () => {
   await tf.setBackend('cpu');
 });
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`on ${backend}`, () => {
+// wasm on one thread (single-threaded build) and on two (threaded build, shared heap).
+for (const [backend, threads] of [['cpu', null], ['wasm', 1], ['wasm', 2]] as const) {
+  describe(`on ${backend}${threads ? ` (${threads} thread${threads > 1 ? 's' : ''})` : ''}`, () => {
     it('worked example A: ε̂ = ρg/‖g‖ and the step is −∇L(w + ε̂)', async () => {
-      await initBackend(backend);
+      await initBackend(backend, { threads });
       expect(tf.getBackend()).toBe(backend);
       // (derivation in sam.test.ts) c = 0.1/√3, p₁ = σ(6c): ∇L(w+ε̂) = p₁·(−1, 1, −2, 2, −1, 1)
       const m = linearModel([[0, 0], [0, 0]], [0, 0]);
@@ -32,7 +33,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
 
     it('ρ = 0 reproduces SGD with momentum bit for bit, without leaking', async () => {
-      await initBackend(backend);
+      await initBackend(backend, { threads });
       const W = [[0.3, -0.7, 0.2], [0.5, 0.1, -0.4]];
       const b = [0.05, -0.1, 0.2];
       const optimizer = opt({ kind: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 1e-3 });

@@ -1,15 +1,14 @@
 // Every kernel we register for wasm, against the tfjs-cpu reference on the same inputs:
 // gradients of conv/depthwise/max-pool (computed through tf.grad, so the real kernels run),
 // the untransposing matmuls and the leading-axis reductions. Tolerance is relative to the
-// magnitude of the result (sums of hundreds of float32 products).
+// magnitude of the result (sums of hundreds of float32 products). Each check runs on both
+// builds: single-threaded SIMD (1 thread) and threaded SIMD (2 threads, a shared heap).
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend';
 import { WASM_TRAINING_KERNELS } from '../../src/engine/wasm-kernels';
+import { swapOperands } from '../../src/engine/wasm-kernels/matmul';
 
-beforeAll(async () => {
-  await initBackend('wasm');
-});
 afterAll(async () => {
   await tf.setBackend('cpu');
 });
@@ -32,8 +31,8 @@ async function matchesCpu(f: () => tf.Tensor, rtol = 2e-5): Promise<void> {
   const cv = Array.from(await c.data());
   expect(wShape).toEqual(c.shape);
   c.dispose();
-  const scale = Math.max(1, ...cv.map(Math.abs));
-  const worst = Math.max(...cv.map((v, i) => Math.abs(v - wv[i])));
+  const scale = cv.reduce((m, v) => Math.max(m, Math.abs(v)), 1);
+  const worst = cv.reduce((m, v, i) => Math.max(m, Math.abs(v - wv[i])), 0);
   if (rtol === 0) expect(wv).toEqual(cv);
   else expect(worst / scale).toBeLessThan(rtol);
   await tf.setBackend('wasm');
@@ -52,7 +51,12 @@ function convGrads(xs: number[], fs: number[], stride: number, pad: 'same' | 'va
   };
 }
 
-describe('registered wasm kernels', () => {
+for (const threads of [1, 2]) describe(`registered wasm kernels, ${threads === 1 ? 'single-threaded build' : `threaded build on ${threads} threads`}`, () => {
+  beforeAll(async () => {
+    const r = await initBackend('wasm', { threads });
+    expect(r.details).toMatchObject({ threads, build: threads === 1 ? 'simd' : 'threaded-simd' });
+  });
+
   it('cover the training kernels the models need', () => {
     for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'Transpose', 'Identity', 'Cast']) {
       expect(WASM_TRAINING_KERNELS).toContain(k);
@@ -120,6 +124,16 @@ describe('registered wasm kernels', () => {
     }
   });
 
+  it('a dense layer’s input gradient dy·Wᵀ, taken as (W·dyᵀ)ᵀ so XNNPACK packs the small dyᵀ, matches cpu', async () => {
+    expect(swapOperands([1, 128, 200], [1, 300, 200], false, true)).toBe(true); // dx = dy·Wᵀ
+    expect(swapOperands([1, 300, 128], [1, 128, 200], true, false)).toBe(false); // dW = xᵀ·dy
+    expect(swapOperands([1, 128, 300], [1, 300, 200], false, false)).toBe(false); // forward
+    expect(swapOperands([2, 128, 200], [2, 300, 200], false, true)).toBe(false); // batched: no GEMM path
+    await matchesCpu(() => tf.tidy(() => tf.matMul(rand([128, 200], 1), rand([300, 200], 2), false, true)));
+    // The input gradient of x·W through tf.grad: dx = dy·Wᵀ with dy 96×200, W 300×200.
+    await matchesCpu(() => tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, rand([300, 200], 2)), rand([96, 200], 3))))(rand([96, 300], 1))));
+  });
+
   it('Transpose matches cpu exactly for float32 and int32, size-1 and mergeable axes included', async () => {
     const cases: [number[], number[]][] = [
       [[16, 6, 6, 8], [3, 1, 2, 0]],
@@ -146,11 +160,39 @@ describe('registered wasm kernels', () => {
     a.dispose(); // the shared buffer lives on while others hold it
     expect(Array.from(c.dataSync())).toEqual([1.5, -2, 3]);
     expect(Array.from(f.dataSync())).toEqual([1.5, -2, 3]);
-    v.assign(tf.tensor1d([7, 8, 9]));
+    const next = tf.tensor1d([7, 8, 9]);
+    v.assign(next);
+    next.dispose();
     expect(Array.from(c.dataSync())).toEqual([1.5, -2, 3]);
     await matchesCpu(() => tf.tidy(() => tf.cast(tf.cast(tf.tensor1d([1.7, -2.2, 0]), 'int32'), 'float32')), 0);
     await matchesCpu(() => tf.tidy(() => tf.cast(tf.tensor1d([0, 2, -1]), 'bool')), 0);
     tf.dispose([c, f, v]);
+  });
+
+  it('tensors big enough to be split across the heap pool’s threads: transpose, sums, max-pool gradient', async () => {
+    // ≥ 65,536 elements: on 2 threads each of these runs in two shares at once.
+    await matchesCpu(() => tf.tidy(() => tf.transpose(rand([64, 12, 12, 16], 1), [3, 1, 2, 0])), 0);
+    await matchesCpu(() => tf.tidy(() => tf.transpose(rand([300, 260], 1))), 0);
+    await matchesCpu(() => tf.tidy(() => tf.transpose(rand([64, 14, 14, 8], 1), [1, 2, 0, 3])), 0); // whole rows move (dy in the filter gradient)
+    await matchesCpu(() => tf.tidy(() => tf.transpose(tf.cast(tf.mul(rand([40, 50, 70], 2), 1000), 'int32'), [2, 0, 1])), 0);
+    await matchesCpu(() => tf.tidy(() => tf.sum(rand([64, 16, 16, 8], 1), [0, 1, 2])));
+    await matchesCpu(() => tf.tidy(() => tf.mean(rand([5000, 30], 1), 0)));
+    // Over all axes (a squared norm): float64 sums, so the reference is float64 too — tfjs-cpu's
+    // float32 running sum drifts by ~1e-5 over 150,000 terms.
+    await tf.setBackend('wasm');
+    for (const [x, keepDims] of [[tf.tidy(() => tf.square(rand([512, 300], 1))), false], [rand([400, 400], 2), true]] as const) {
+      const exact = Array.from(x.dataSync()).reduce((a, v) => a + v, 0);
+      const got = tf.sum(x, [0, 1], keepDims);
+      expect(got.shape).toEqual(keepDims ? [1, 1] : []);
+      expect(Math.abs(got.dataSync()[0] - exact) / Math.max(1, Math.abs(exact))).toBeLessThan(1e-6);
+      tf.dispose([x, got]);
+    }
+    await matchesCpu(() =>
+      tf.tidy(() => {
+        const x = tf.relu(rand([33, 16, 16, 8], 4));
+        return tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(xx as tf.Tensor4D, 2, 2, 'same'), rand([33, 8, 8, 8], 5))))(x);
+      }),
+    );
   });
 
   it('Sum and Mean over leading axes (bias gradients, batch-norm moments) match cpu; others still work', async () => {

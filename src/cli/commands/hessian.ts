@@ -12,6 +12,7 @@ import { finiteDifferenceWarning, hvpMethodLabel } from '../../shared/hvp-method
 import { runIdList, UsageError, type CommandSpec, type ParsedOptions, DB_OPTION } from '../args';
 import { dbPath } from '../paths';
 import { requireDatabase } from '../services';
+import { layerRows } from '../layer-rows';
 
 const HVP_METHODS = ['auto', 'exact', 'finite-difference'] as const;
 
@@ -32,6 +33,7 @@ export const spec: CommandSpec = {
     density: { type: 'boolean', help: 'also the eigenvalue density (stochastic Lanczos quadrature)' },
     trace: { type: 'boolean', help: 'also the trace (Hutchinson)' },
     landscape: { type: 'boolean', help: 'also 1-D loss-landscape slices' },
+    'per-layer': { type: 'boolean', help: 'also each layer’s Hessian-block λ_max and share of ‖ε̂‖' },
     'batch-size': { type: 'string', value: 'N', help: 'examples per Hessian-vector product' },
     'max-iterations': { type: 'string', value: 'N', help: 'Lanczos steps at most' },
     hvp: { type: 'string', value: 'METHOD', help: 'auto (exact, checked against finite differences), exact or finite-difference (default auto)' },
@@ -57,7 +59,7 @@ export async function run(opts: ParsedOptions): Promise<number> {
   const { openStore } = await import('../../main/services/store/index');
   const { analyzeCheckpoint } = await import('../../engine/hessian/stored');
   const store = openStore(db.path);
-  const columns: { label: string; spectrum: SpectrumEvent; paramCount: number }[] = [];
+  const columns: { label: string; spectrum: SpectrumEvent; paramCount: number; config: RunConfig }[] = [];
   try {
     for (const runId of plan.runIds) {
       const detail = store.getRun(runId);
@@ -77,7 +79,7 @@ export async function run(opts: ParsedOptions): Promise<number> {
         const warning = finiteDifferenceWarning(result.spectrum);
         if (warning) console.error(`sam-studio hessian: warning: run ${runId}: ${warning}`);
       }
-      columns.push({ label: `run ${runId} ${detail.name}\n${describeOptimizer(config)}`, spectrum: result.spectrum, paramCount: result.paramCount });
+      columns.push({ label: `run ${runId} ${detail.name}\n${describeOptimizer(config)}`, spectrum: result.spectrum, paramCount: result.paramCount, config });
     }
   } finally {
     store.close();
@@ -101,6 +103,7 @@ function parsePlan(opts: ParsedOptions): Plan {
     trace: opts.flag('trace'),
     density: opts.flag('density'),
     landscape: opts.flag('landscape'),
+    perLayer: opts.flag('per-layer'),
   };
   if (opts.has('batch-size')) hessian.batchSize = opts.int('batch-size', 1024);
   if (opts.has('max-iterations')) hessian.maxIterations = opts.int('max-iterations', 100);
@@ -142,7 +145,7 @@ function fmt(x: number | null | undefined, digits = 4): string {
 }
 
 /** Runs as columns, one row per quantity, so an SGD and a SAM run read side by side. */
-export function formatTable(columns: { label: string; spectrum: SpectrumEvent; paramCount: number }[]): string {
+export function formatTable(columns: { label: string; spectrum: SpectrumEvent; paramCount: number; config?: RunConfig }[]): string {
   const k = Math.max(0, ...columns.map((c) => c.spectrum.topEigenvalues.length));
   const rows: [string, ...string[]][] = [];
   const labelLines = Math.max(...columns.map((c) => c.label.split('\n').length));
@@ -156,6 +159,7 @@ export function formatTable(columns: { label: string; spectrum: SpectrumEvent; p
   rows.push(['Hessian-vector products', ...columns.map((c) => hvpMethodLabel(c.spectrum))]);
   rows.push(['batch / Lanczos steps', ...columns.map((c) => `${c.spectrum.hessianBatchSize} / ${c.spectrum.iterations}`)]);
   rows.push(['time', ...columns.map((c) => `${(c.spectrum.elapsedMs / 1000).toFixed(1)} s`)]);
+  if (columns.every((c) => c.config)) rows.push(...layerRows(columns as { config: RunConfig; spectrum: SpectrumEvent }[]));
   const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
   return rows.map((r) => r.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]) : cell.padStart(widths[j]))).join('   ')).join('\n');
 }

@@ -27,6 +27,7 @@ export const spec: CommandSpec = {
     db: DB_OPTION,
     'work-dir': { type: 'string', value: 'DIR', help: 'checkpoints folder (default: runs/<id> beside the database)' },
     backend: { type: 'string', value: 'NAME', help: 'pin a backend: tensorflow-gpu, tensorflow, webgpu, wasm or cpu' },
+    threads: { type: 'string', value: 'N', help: 'CPU threads for the wasm backend (default: the config’s, else every core)' },
     epochs: { type: 'string', value: 'N', help: 'override the config’s epochs' },
     limit: { type: 'string', value: 'N', help: 'override data.limit (train on the first N examples)' },
     resume: { type: 'string', value: 'CHECKPOINT', help: 'continue from this checkpoint file' },
@@ -109,6 +110,7 @@ async function loadConfig(opts: ParsedOptions): Promise<RunConfig> {
   const input = raw as Record<string, unknown>;
   const backend = opts.string('backend');
   if (backend !== undefined) input.backend = backend;
+  if (opts.has('threads')) input.threads = opts.int('threads', 1, 1);
   if (opts.has('epochs')) input.epochs = opts.int('epochs', 1, 1);
   if (opts.has('limit')) input.data = { ...(typeof input.data === 'object' && input.data ? input.data : {}), limit: opts.int('limit', 1, 1) };
   let config: RunConfig;

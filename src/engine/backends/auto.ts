@@ -9,7 +9,7 @@ import type { BackendName } from '../../shared/config';
 import type { BackendCheck, BackendReport } from '../../shared/events';
 import { cachedStepMs, fingerprint, rememberStepMs } from '../self-check/timing-cache';
 import { TIMING_DESCRIPTION } from '../self-check/timing';
-import type { BackendRung } from './types';
+import type { ActivateOptions, BackendRung } from './types';
 import { type Verified, checkedDetails, describeDetails, timeRung, unavailableEntry, verifiedEntry, verifyRung } from './verify';
 
 interface Available {
@@ -34,7 +34,7 @@ function slowerReason(a: Available, verified: boolean, best: Available): string 
   return `${what} slower here: ${a.stepMs.toFixed(1)} ms per ${TIMING_DESCRIPTION}${when} against ${best.stepMs.toFixed(1)} ms on ${best.rung.name}${soft}`;
 }
 
-export async function chooseFastest(ladder: readonly BackendRung[]): Promise<BackendReport> {
+export async function chooseFastest(ladder: readonly BackendRung[], opts: ActivateOptions = {}): Promise<BackendReport> {
   const entries = new Map<BackendName, BackendCheck>();
   const verified = new Map<BackendName, Verified>();
   const available: Available[] = [];
@@ -51,7 +51,7 @@ export async function chooseFastest(ladder: readonly BackendRung[]): Promise<Bac
       continue;
     }
     // Never timed here: bring it up, check it, time it, remember.
-    const r = await verifyRung(rung);
+    const r = await verifyRung(rung, opts);
     if (!r.ok) {
       entries.set(rung.name, r.entry);
       continue;
@@ -66,7 +66,7 @@ export async function chooseFastest(ladder: readonly BackendRung[]): Promise<Bac
   for (const a of available) {
     let v = verified.get(a.rung.name);
     if (!v) {
-      const r = await verifyRung(a.rung);
+      const r = await verifyRung(a.rung, opts);
       if (!r.ok) {
         entries.set(a.rung.name, { ...r.entry, stepMs: a.stepMs });
         continue;

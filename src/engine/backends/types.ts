@@ -5,11 +5,17 @@ export type ProbeResult =
   | { ok: true; details: Record<string, string | number | boolean> }
   | { ok: false; reason: string };
 
+/** What a run asks of the backend it lands on (rungs ignore what does not apply to them). */
+export interface ActivateOptions {
+  /** CPU threads for the wasm backend; null or absent = every core. */
+  threads?: number | null;
+}
+
 /** One rung: `probe` checks availability without switching; `activate` makes it the tfjs backend. */
 export interface BackendRung {
   name: BackendName;
   probe(): Promise<ProbeResult>;
-  activate(): Promise<ProbeResult>;
+  activate(opts?: ActivateOptions): Promise<ProbeResult>;
 }
 
 export function errorText(e: unknown): string {

@@ -6,7 +6,7 @@ import type { BackendCheck } from '../../shared/events';
 import { formatError } from '../self-check/compare';
 import { type SelfCheckResult, forgetReference, selfCheckActiveBackend } from '../self-check/index';
 import { timeSamStep } from '../self-check/timing';
-import type { BackendRung } from './types';
+import type { ActivateOptions, BackendRung } from './types';
 
 /** cpu is what every other rung is checked against. */
 export const REFERENCE: BackendName = 'cpu';
@@ -65,8 +65,8 @@ export function unavailableEntry(name: BackendName, reason: string): BackendChec
 }
 
 /** Brings one rung up and checks it. Leaves it active when it passed. */
-export async function verifyRung(rung: BackendRung): Promise<{ ok: true; v: Verified } | { ok: false; entry: BackendCheck }> {
-  const r = await rung.activate();
+export async function verifyRung(rung: BackendRung, opts: ActivateOptions = {}): Promise<{ ok: true; v: Verified } | { ok: false; entry: BackendCheck }> {
+  const r = await rung.activate(opts);
   if (!r.ok) return { ok: false, entry: unavailableEntry(rung.name, r.reason) };
   const check = rung.name === REFERENCE ? null : await once(checks, rung.name, selfCheckActiveBackend);
   if (check && !check.ok) {

@@ -8,7 +8,8 @@ import { makeLossClosure } from '../loss';
 import { restoreForAnalysis } from '../restore';
 import { makeBaseOptimizer } from '../optim/base';
 import { hessianBatch } from '../train-analysis';
-import { analyzeSpectrum, fdStepFor, type SpectrumOptions } from './index';
+import { fdStepFor, type SpectrumOptions } from './index';
+import { analyzeWithLayers } from './layer-analysis';
 
 export interface StoredAnalysis {
   spectrum: SpectrumEvent;
@@ -31,14 +32,19 @@ export async function analyzeCheckpoint(
     // The analysed loss is the trained one: the L2 term is in it exactly when training put it there.
     const { lossWeightDecay } = makeBaseOptimizer(config.optimizer, []);
     const closure = makeLossClosure(model, x, y, lossWeightDecay);
-    const result = await analyzeSpectrum(closure, hessian, {
-      seed: config.seed,
-      batchSize: x.shape[0],
-      signal: opts.signal,
-      hvpMethod: opts.hvpMethod,
-      fdStep: fdStepFor(config.model),
-      onProgress: (d, t) => opts.onProgress?.('hessian', d, t),
-    });
+    const result = await analyzeWithLayers(
+      closure,
+      hessian,
+      {
+        seed: config.seed,
+        batchSize: x.shape[0],
+        signal: opts.signal,
+        hvpMethod: opts.hvpMethod,
+        fdStep: fdStepFor(config.model),
+        onProgress: (d, t) => opts.onProgress?.('hessian', d, t),
+      },
+      { model, x, y, weightDecay: lossWeightDecay, config },
+    );
     const spectrum: SpectrumEvent = { event: 'spectrum', runId, epoch, step, ...result };
     const landscapes: LandscapeEvent[] = [];
     if (hessian.landscape) {

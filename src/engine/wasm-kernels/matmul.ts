@@ -1,8 +1,14 @@
 // tfjs-backend-wasm multiplies untransposed operands through XNNPACK (~30 GFLOP/s with SIMD) but
 // falls back to a naive loop when transposeA or transposeB is set (~2 GFLOP/s, measured on
 // 512×784×512). Every matmul gradient uses a transposed operand (dW = xᵀ·dy, dx = dy·Wᵀ), so
-// training spent most of its time there. These wrappers transpose physically (a cheap copy) and
-// call the fast path.
+// training spent most of its time there. These wrappers transpose physically (our Transpose runs
+// on every thread) and call the fast path.
+//
+// XNNPACK packs the right operand of every product it has not seen before (a K×N copy, on one
+// thread, before the multi-threaded GEMM). For C = op(A)·op(B) the same product can also be taken
+// as C = (op(B)ᵀ·op(A)ᵀ)ᵀ, which packs op(A)ᵀ (K×M) instead. The input gradient dx = dy·Wᵀ of a
+// dense layer is the case where that pays: W is already stored as op(B)ᵀ, dyᵀ is small (batch ×
+// outputs), so the packing shrinks from in×out to batch×out values and W is not transposed at all.
 import * as tf from '@tensorflow/tfjs-core';
 import { kernelScope, stockKernel } from './call';
 
@@ -12,7 +18,23 @@ function swapLastTwo(rank: number): number[] {
   return perm;
 }
 
-function untransposed(kernelName: string): tf.KernelFunc {
+/** Work that stays on one thread counts double against work our transposes spread over all. */
+const PACK_WEIGHT = 2;
+
+/**
+ * Whether C = (op(B)ᵀ·op(A)ᵀ)ᵀ costs less than C = op(A)·op(B): packed values (serial) weighed
+ * against transposed values (parallel). Only for single products (batch 1), the GEMM path.
+ */
+export function swapOperands(aShape: number[], bShape: number[], transposeA: boolean, transposeB: boolean): boolean {
+  if (aShape.length !== 3 || bShape.length !== 3 || aShape[0] !== 1 || bShape[0] !== 1) return false;
+  const [m, k] = transposeA ? [aShape[2], aShape[1]] : [aShape[1], aShape[2]];
+  const n = transposeB ? bShape[1] : bShape[2];
+  const direct = PACK_WEIGHT * k * n + (transposeA ? m * k : 0) + (transposeB ? k * n : 0);
+  const swapped = PACK_WEIGHT * k * m + (transposeB ? 0 : k * n) + (transposeA ? 0 : m * k) + m * n;
+  return swapped < direct;
+}
+
+function untransposed(kernelName: string, maySwap: boolean): tf.KernelFunc {
   const stock = stockKernel(kernelName);
   return ({ inputs, backend: kb, attrs }) => {
     const backend = kb as tf.KernelBackend;
@@ -20,9 +42,20 @@ function untransposed(kernelName: string): tf.KernelFunc {
     if (!transposeA && !transposeB) return stock({ inputs, backend, attrs });
     const s = kernelScope(backend);
     const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-    const a2 = transposeA ? s.run(tf.Transpose, { x: a }, { perm: swapLastTwo(a.shape.length) }) : a;
-    const b2 = transposeB ? s.run(tf.Transpose, { x: b }, { perm: swapLastTwo(b.shape.length) }) : b;
-    const out = stock({ inputs: { ...inputs, a: a2, b: b2 }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
+    const flip = (x: tf.TensorInfo) => s.run(tf.Transpose, { x }, { perm: swapLastTwo(x.shape.length) });
+    const plain = { ...attrs, transposeA: false, transposeB: false };
+    if (maySwap && swapOperands(a.shape, b.shape, transposeA, transposeB)) {
+      // Cᵀ = op(B)ᵀ·op(A)ᵀ: op(B)ᵀ is B as stored when transposeB, op(A)ᵀ is A as stored when transposeA.
+      const left = transposeB ? b : flip(b);
+      const right = transposeA ? a : flip(a);
+      const ct = stock({ inputs: { a: left, b: right }, backend, attrs: plain }) as tf.TensorInfo;
+      const c = flip(ct);
+      backend.disposeData(ct.dataId);
+      return s.done(c);
+    }
+    const a2 = transposeA ? flip(a) : a;
+    const b2 = transposeB ? flip(b) : b;
+    const out = stock({ inputs: { ...inputs, a: a2, b: b2 }, backend, attrs: plain });
     s.done(out as tf.TensorInfo);
     return out;
   };
@@ -34,5 +67,6 @@ export const matMulKernels = (): tf.KernelConfig[] =>
     backendName: 'wasm',
     // The stock setup binds the C++ entry point the stock kernel (called by ours) relies on.
     setupFunc: tf.getKernel(name, 'wasm')?.setupFunc,
-    kernelFunc: untransposed(name),
+    // A fused bias/activation applies along C's columns: only the plain product may be swapped.
+    kernelFunc: untransposed(name, name === tf.BatchMatMul),
   }));

@@ -66,6 +66,7 @@ export interface FormDraft {
     trace: boolean;
     density: boolean;
     landscape: boolean;
+    perLayer: boolean;
   };
 }
 
@@ -144,6 +145,7 @@ export function draftToInput(d: FormDraft): RunConfigInput {
           trace: d.hessian.trace,
           density: d.hessian.density,
           landscape: d.hessian.landscape,
+          perLayer: d.hessian.perLayer,
         }
       : null,
   };
@@ -223,6 +225,7 @@ export function configToDraft(c: RunConfig): FormDraft {
       trace: c.hessian?.trace ?? true,
       density: c.hessian?.density ?? true,
       landscape: c.hessian?.landscape ?? false,
+      perLayer: c.hessian?.perLayer ?? false,
     },
   };
 }

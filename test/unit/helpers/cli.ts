@@ -45,6 +45,14 @@ export function collect(child: ChildProcess): Promise<CliResult> {
   });
 }
 
+/**
+ * Runs `node ...args` (any script, not the CLI) to completion; resolves with any exit code.
+ * `timeoutMs` kills a child that hangs (its code is then null).
+ */
+export function runNode(args: string[], opts: { timeoutMs?: number } = {}): Promise<CliResult> {
+  return collect(spawn(process.execPath, args, { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'], timeout: opts.timeoutMs }));
+}
+
 /** Runs `sam-studio <args>` to completion (extra environment in `env`); resolves with any exit code. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
   return collect(startCli(args, { env: cliEnv(env) }));

@@ -2,6 +2,7 @@
 import { parseRunConfig, type RunConfigInput } from '../../../src/shared/config';
 import type { TrainerEvent } from '../../../src/shared/events';
 import { train } from '../../../src/engine/train';
+import { openRunRecorder } from '../../../src/cli/run-recorder';
 
 export interface CollectOptions {
   runId: number | null;
@@ -25,4 +26,18 @@ export async function trainCollect(input: RunConfigInput, opts: CollectOptions) 
     },
   });
   return { events, result };
+}
+
+/** Trains `input` and records it in the database at `db` exactly as `sam-studio train --db` does; returns the run id. */
+export async function trainInto(db: string, input: RunConfigInput): Promise<number> {
+  const config = parseRunConfig(input);
+  const rec = await openRunRecorder(db, config);
+  try {
+    const end = await train(config, { runId: rec.runId, workDir: rec.workDir, emit: (e) => rec.record(e) });
+    rec.finish(end);
+    if (end.event !== 'done') throw new Error(`training ${input.name} ended ${end.event}: ${JSON.stringify(end)}`);
+    return rec.runId;
+  } finally {
+    rec.close();
+  }
 }

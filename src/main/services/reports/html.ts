@@ -4,6 +4,7 @@ import { curveFigures, landscapeFigures, spectrumFigures, type Figure } from './
 import { REPORT_CSS } from './html-style';
 import { configTable, formatDate, groupTable, machineTable, metricsTable, notesSection, runsTable, spectrumTable } from './html-tables';
 import { readSamEffect } from './sam-reading';
+import { hasLayers, layerFigures, layerTable } from './layer-section';
 import { esc } from './svg/common';
 import type { ReportData } from './types';
 
@@ -25,6 +26,7 @@ export function renderReportHtml(data: ReportData, appVersion = '0.1.0'): string
   const curves = curveFigures(runs);
   const spectra = spectrumFigures(runs);
   const landscapes = landscapeFigures(runs);
+  const layers = layerFigures(runs);
   const kind = runs.length > 1 ? `comparison of ${runs.length} runs` : 'single run';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -50,6 +52,10 @@ ${figureGrid(curves, counter, 'No metric series were recorded for these runs.')}
 ${spectrumTable(runs)}
 ${figureGrid(spectra, counter, 'No Hessian spectra were recorded: set hessian in the run config to analyse curvature.')}
 </section>
+${hasLayers(runs) ? `<section id="layers" class="page"><h2>Per-layer sharpness</h2>
+${figureGrid(layers, counter, '')}
+${layerTable(runs)}
+</section>` : ''}
 <section id="landscape" class="page"><h2>Loss landscape</h2>
 ${figureGrid(landscapes, counter, 'No loss-landscape slices were recorded: set hessian.landscape = true in the run config.')}
 </section>
