@@ -1,5 +1,6 @@
 // Classification loss and accuracy on tfjs-core ops (identical on every backend).
 import * as tf from '@tensorflow/tfjs-core';
+import type { WeightDecayParams } from '../shared/config';
 import type { EngineModel, LossClosure } from './types';
 import { decayMask, l2Penalty } from './optim/weight-decay';
 
@@ -69,12 +70,13 @@ export function lossAndAccuracy(
 /**
  * L(w) on a fixed batch for the Hessian and the loss-landscape code: eval-mode forward (so
  * batch-norm uses — and never updates — its running statistics), plus the L2 term
- * weightDecay/2·Σ‖w‖² over the decayed weights when the run puts weight decay in the loss.
+ * weightDecay/2·Σ‖w‖² over the decayed weights (`decayParams`, as the run's
+ * optimizer.weightDecayParams) when the run puts weight decay in the loss.
  */
-export function makeLossClosure(model: EngineModel, x: tf.Tensor, y: tf.Tensor, weightDecay = 0): LossClosure {
+export function makeLossClosure(model: EngineModel, x: tf.Tensor, y: tf.Tensor, weightDecay = 0, decayParams: WeightDecayParams = 'all'): LossClosure {
   if (!(weightDecay >= 0)) throw new Error(`makeLossClosure: weightDecay must be ≥ 0, got ${weightDecay}`);
   const labels = y as tf.Tensor1D;
-  const mask = decayMask(model.params);
+  const mask = decayMask(model.params, decayParams);
   return {
     params: model.params,
     loss: () =>

@@ -57,7 +57,7 @@ export async function runAnalysis(ctx: AnalysisContext): Promise<{ lambdaMax: nu
   if (!h) return { lambdaMax: null };
   const { x, y } = hessianBatch(ctx.train, ctx.model.inputShape, h.batchSize, ctx.config.seed);
   try {
-    const closure = makeLossClosure(ctx.model, x, y, ctx.weightDecay);
+    const closure = makeLossClosure(ctx.model, x, y, ctx.weightDecay, ctx.config.optimizer.weightDecayParams);
     const progress = (phase: string) => (done: number, total: number) =>
       ctx.emit({ event: 'progress', runId: ctx.runId, phase, done, total, message: `epoch ${ctx.epoch}` });
     const spectrum = await analyzeWithLayers(
@@ -74,7 +74,6 @@ export async function runAnalysis(ctx: AnalysisContext): Promise<{ lambdaMax: nu
         seed: ctx.config.seed,
         kinds,
         epsDirection: ctx.epsDirection,
-        rho: ctx.config.sam?.rho,
         onProgress: progress('landscape'),
         signal: ctx.signal,
       });

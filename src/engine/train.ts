@@ -170,8 +170,9 @@ class TrainingRun {
         continue;
       }
       if (this.opts.signal?.aborted) return false;
-      // Epoch time at the END of this step, so a warm-up's first step is not a no-op (lr(0) = 0).
-      const lr = learningRateAt(config, this.pos.epoch + (this.pos.stepInEpoch + 1) / stepsPerEpoch);
+      // The lr of the step about to be taken, t = epoch·S + stepInEpoch counted from 0 (schedule.ts):
+      // the first step of a run gets lr(0), the last one lr(epochs·S − 1).
+      const lr = learningRateAt(config, this.pos.epoch * stepsPerEpoch + this.pos.stepInEpoch, stepsPerEpoch);
       // Not inside tf.tidy: the stepper keeps its own state tensors across steps.
       const x = tf.tensor(b.x, [b.size, ...model.inputShape]);
       const y = tf.tensor1d(b.y, 'int32');

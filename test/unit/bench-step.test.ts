@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { benchThreadCounts, measureSteps, type StepRow, type ThreadsRow } from '../../bench/step';
+import { benchThreadCounts, measureSteps, type SkippedRow, type StepRow, type ThreadsRow } from '../../bench/step';
 import { WASM_MAX_THREADS, machineThreads } from '../../src/engine/backends/wasm-threads';
 import { loadDataset } from '../../src/engine/data/index';
 import { dataSchema } from '../../src/shared/config';
@@ -26,7 +26,7 @@ describe('bench thread counts', () => {
 describe.skipIf(!existsSync(FASHION))('step rows', () => {
   it('wasm on 1 and 2 threads and cpu on 1, each row with its threads, and the wasm thread speed-up', async () => {
     const data = await loadDataset(dataSchema.parse({ name: 'fashion-mnist', limit: 384, testLimit: 128 }), { seed: 0 });
-    const emitted: (StepRow | ThreadsRow)[] = [];
+    const emitted: (StepRow | ThreadsRow | SkippedRow)[] = [];
     const { steps, speedups } = await measureSteps({
       data,
       backends: ['wasm', 'cpu'],

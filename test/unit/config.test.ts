@@ -29,8 +29,9 @@ describe('run config schema', () => {
     expect(c.threads).toBeNull();
     expect(c.sam).toBeNull();
     expect(c.hessian).toBeNull();
-    expect(c.model).toEqual({ kind: 'mlp', hidden: [512, 512], activation: 'relu', dropout: 0 });
+    expect(c.model).toEqual({ kind: 'mlp', hidden: [512, 512], activation: 'relu', dropout: 0, init: 'pytorch' });
     expect(c.optimizer.weightDecayMode).toBe('loss');
+    expect(c.optimizer.weightDecayParams).toBe('all');
     expect(c.data).toMatchObject({ limit: null, labelNoise: 0, validationSplit: 0 });
     expect(c.schedule.kind).toBe('constant');
   });
@@ -51,6 +52,17 @@ describe('run config schema', () => {
     }
     const errs = errorsOf({ ...base, model: { kind: 'resnet20', activation: 'swish' } });
     expect(errs).toEqual([{ field: 'model.activation', message: 'model.activation must be one of relu, tanh, gelu, sigmoid, elu, softplus' }]);
+  });
+
+  it('names model.init and optimizer.weightDecayParams when their value is unknown', () => {
+    expect(errorsOf({ ...base, model: { kind: 'cnn', init: 'kaiming' } })).toEqual([
+      { field: 'model.init', message: 'unknown model.init; choose one of: pytorch, he-normal, glorot-uniform' },
+    ]);
+    expect(errorsOf({ ...base, optimizer: { kind: 'sgd', lr: 0.1, weightDecayParams: 'biases' } })).toEqual([
+      { field: 'optimizer.weightDecayParams', message: 'unknown optimizer.weightDecayParams; choose all or weights-only' },
+    ]);
+    // A tfjs Layers model brings its own weights: no init to choose.
+    expect(errorsOf({ ...base, model: { kind: 'layers', path: '/m/model.json', init: 'pytorch' } })[0].field).toBe('model.init');
   });
 
   it('rejects a negative rho, naming sam.rho', () => {

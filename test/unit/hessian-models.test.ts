@@ -159,7 +159,9 @@ describe('the small CNN (issue 11 "Done when")', () => {
 
   it('its exact top-5 spectrum matches finite differences on the smooth (softplus) variant, on Fashion-MNIST', async () => {
     const dataset = await loadDataset(dataSchema.parse({ name: 'fashion-mnist', limit: 300, testLimit: 10 }), { seed: 0 });
-    const cfg = modelSchema.parse({ kind: 'cnn', filters: [4], dense: 16, activation: 'softplus' });
+    // The engine's former He-normal init, which this comparison was measured on: PyTorch's smaller
+    // default draws give smaller eigenvalues, and λ₅'s 1e-3 bound then sits at the FD step's error.
+    const cfg = modelSchema.parse({ kind: 'cnn', filters: [4], dense: 16, activation: 'softplus', init: 'he-normal' });
     const model = await buildModel(cfg, dataset.inputShape, dataset.numClasses, 0);
     const { x, y } = hessianBatch(dataset.train, model.inputShape, 128, 0);
     const closure = makeLossClosure(model, x, y);
@@ -172,7 +174,7 @@ describe('the small CNN (issue 11 "Done when")', () => {
     expect(exact.topEigenvalues).toHaveLength(5);
     exact.topEigenvalues.forEach((l, i) => expect(Math.abs(l - fd.topEigenvalues[i]) / Math.abs(l), `λ${i + 1}`).toBeLessThan(1e-3));
     // With the model's step, 'auto' keeps exact for the ReLU original too (it was FD-only before).
-    const reluCfg = modelSchema.parse({ kind: 'cnn', filters: [4], dense: 16 });
+    const reluCfg = modelSchema.parse({ kind: 'cnn', filters: [4], dense: 16, init: 'he-normal' });
     const relu = await buildModel(reluCfg, dataset.inputShape, dataset.numClasses, 0);
     const op = await createHvp(makeLossClosure(relu, x, y), { seed: 3, fdStep: fdStepFor(reluCfg) });
     expect(op.method, op.check?.reason ?? '').toBe('exact');

@@ -279,7 +279,9 @@ describe("the engine's own models (buildModel + makeLossClosure)", () => {
     const x = tf.tensor(Float32Array.from({ length: 8 * 784 }, () => rng.next()), [8, 28, 28, 1]);
     const y = tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], 'int32');
     const methods: Record<string, string> = {};
-    for (const m of [{ kind: 'mlp', hidden: [16], activation: 'relu' }, { kind: 'cnn', filters: [4], dense: 8 }]) {
+    // He-normal draws (the engine's former default), on which 'auto' was checked: with PyTorch's
+    // default draws the ReLU MLP's finite-difference probe crosses a kink on seeds 0 and 1.
+    for (const m of [{ kind: 'mlp', hidden: [16], activation: 'relu', init: 'he-normal' }, { kind: 'cnn', filters: [4], dense: 8, init: 'he-normal' }]) {
       const model = await buildModel(modelSchema.parse(m), [28, 28, 1], 10, 0);
       const closure = makeLossClosure(model, x, y);
       const w0 = await flatten(closure.params);

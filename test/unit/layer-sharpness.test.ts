@@ -44,18 +44,18 @@ const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => f
 
 describe('layer groups', () => {
   it('group weight and bias of a layer, per model kind, with names free of the instance prefix', async () => {
-    const mlp = await buildModel({ kind: 'mlp', hidden: [7, 5], activation: 'relu', dropout: 0 }, [6], 3, 0);
+    const mlp = await buildModel({ kind: 'mlp', hidden: [7, 5], activation: 'relu', dropout: 0, init: 'pytorch' }, [6], 3, 0);
     const g = layerGroups(mlp.params);
     expect(g.map((x) => x.name)).toEqual(['dense0', 'dense1', 'logits']);
     expect(g.map((x) => x.tensors)).toEqual([['kernel', 'bias'], ['kernel', 'bias'], ['kernel', 'bias']]);
     expect(g.map((x) => x.paramCount)).toEqual([6 * 7 + 7, 7 * 5 + 5, 5 * 3 + 3]);
     mlp.dispose();
 
-    const cnn = await buildModel({ kind: 'cnn', filters: [2, 3], dense: 4, dropout: 0, activation: 'relu' }, [8, 8, 1], 3, 0);
+    const cnn = await buildModel({ kind: 'cnn', filters: [2, 3], dense: 4, dropout: 0, activation: 'relu', init: 'pytorch' }, [8, 8, 1], 3, 0);
     expect(layerGroups(cnn.params).map((x) => `${x.name}:${x.tensors.join('+')}`)).toEqual(['conv0:kernel+bias', 'conv1:kernel+bias', 'dense:kernel+bias', 'logits:kernel+bias']);
     cnn.dispose();
 
-    const res = await buildModel({ kind: 'resnet20', width: 2, activation: 'relu' }, [8, 8, 1], 3, 0);
+    const res = await buildModel({ kind: 'resnet20', width: 2, activation: 'relu', init: 'pytorch' }, [8, 8, 1], 3, 0);
     const rg = layerGroups(res.params);
     expect(rg[0]).toMatchObject({ name: 'stem/conv', tensors: ['kernel'] });
     expect(rg[1]).toMatchObject({ name: 'stem/bn', tensors: ['gamma', 'beta'] });
@@ -132,7 +132,7 @@ describe('ε̂ shares', () => {
   let x: tf.Tensor;
   let y: tf.Tensor1D;
   let groups: LayerGroup[];
-  const base = { epochs: 1, batchSize: 64, data: { name: 'fashion-mnist' as const }, model: { kind: 'mlp' as const, hidden: [12, 8], activation: 'tanh' as const, dropout: 0 }, optimizer: { kind: 'sgd' as const, lr: 0.1 } };
+  const base = { epochs: 1, batchSize: 64, data: { name: 'fashion-mnist' as const }, model: { kind: 'mlp' as const, hidden: [12, 8], activation: 'tanh' as const, dropout: 0, init: 'pytorch' as const }, optimizer: { kind: 'sgd' as const, lr: 0.1 } };
   const cfg = (sam: unknown, extra: object = {}): RunConfig => runConfigSchema.parse({ ...base, sam, ...extra });
 
   beforeAll(async () => {
@@ -192,7 +192,7 @@ describe('ε̂ shares', () => {
 
 describe('SAM-ON: ε̂ lives in the normalisation layers only', () => {
   it('every share outside batch norm is 0, and the batch-norm shares sum to 1', async () => {
-    const model = await buildModel({ kind: 'resnet20', width: 2, activation: 'relu' }, [8, 8, 1], 3, 0);
+    const model = await buildModel({ kind: 'resnet20', width: 2, activation: 'relu', init: 'pytorch' }, [8, 8, 1], 3, 0);
     const x = tf.randomNormal([6, 8, 8, 1], 0, 1, 'float32', 1);
     const y = tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32');
     const groups = layerGroups(model.params);
@@ -218,7 +218,7 @@ describe('SAM-ON: ε̂ lives in the normalisation layers only', () => {
 describe('the analysis the trainer runs, with hessian.perLayer', () => {
   it('a ReLU MLP on Fashion-MNIST: every layer below the full λ_max, shares sum to 1, one progress bar to its end', async () => {
     const ds = await loadDataset(dataSchema.parse({ name: 'fashion-mnist', limit: 300, testLimit: 10 }), { seed: 0 });
-    const model = await buildModel({ kind: 'mlp', hidden: [32, 16], activation: 'relu', dropout: 0 }, ds.inputShape, ds.numClasses, 0);
+    const model = await buildModel({ kind: 'mlp', hidden: [32, 16], activation: 'relu', dropout: 0, init: 'pytorch' }, ds.inputShape, ds.numClasses, 0);
     const { x, y } = hessianBatch(ds.train, model.inputShape, 128, 0);
     const before = tf.memory().numTensors;
     const config = runConfigSchema.parse({ epochs: 1, batchSize: 32, data: { name: 'fashion-mnist', limit: 300 }, model: { kind: 'mlp', hidden: [32, 16] }, optimizer: { kind: 'sgd', lr: 0.1 }, sam: { rho: 0.05 } });

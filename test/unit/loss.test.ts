@@ -55,24 +55,32 @@ describe('evaluation helpers leave batch-norm statistics alone', () => {
     m.dispose();
   });
 
-  it('makeLossClosure adds wd/2·‖W‖² (kernels only) and never updates state', () => {
-    // loss = 0.3132617 + 0.1/2·(1 + 1) = 0.4132617; the bias is not decayed
-    const m = centredModel(W, [0.5, 0.5]); // equal biases leave the softmax unchanged
-    const x = tf.tensor2d([[1, 2]]);
-    const y = tf.tensor1d([1], 'int32');
-    const closure = makeLossClosure(m, x, y, 0.1);
-    expect(closure.params).toBe(m.params);
-    const before = tf.memory().numTensors;
-    const l = closure.loss();
-    expectClose([l.dataSync()[0]], [0.4132617]);
-    l.dispose();
-    expect(tf.memory().numTensors).toBe(before);
-    // ∂/∂b = softmax − onehot = [σ(−1), −σ(−1)] = [0.2689414, −0.2689414]
-    const { grads } = tf.variableGrads(closure.loss, m.params);
-    expectClose(Array.from(grads[m.params[1].name].dataSync()), [0.2689414, -0.2689414]);
-    expect(m.calls.every((c) => !c.training && !c.updateState)).toBe(true);
-    expect(Array.from(m.running.dataSync())).toEqual([0, 0]);
-    expect(() => makeLossClosure(m, x, y, -1)).toThrow(/weightDecay/);
-    m.dispose();
-  });
+  // 'weights-only': loss = 0.3132617 + 0.1/2·‖W‖² = 0.3132617 + 0.05·2 = 0.4132617; the bias is not decayed.
+  // 'all': + 0.1/2·‖b‖² = 0.05·(0.25 + 0.25) = 0.025 more, and ∂/∂b gains 0.1·b = 0.05.
+  // ∂CE/∂b = softmax − onehot = [σ(−1), −σ(−1)] = [0.2689414, −0.2689414]
+  const cases = [
+    { decayParams: 'weights-only' as const, loss: 0.4132617, gradB: [0.2689414, -0.2689414] },
+    { decayParams: 'all' as const, loss: 0.4382617, gradB: [0.3189414, -0.2189414] },
+  ];
+  for (const c of cases) {
+    it(`makeLossClosure adds wd/2·Σ‖w‖² over the decayed parameters (${c.decayParams}) and never updates state`, () => {
+      const m = centredModel(W, [0.5, 0.5]); // equal biases leave the softmax unchanged
+      const x = tf.tensor2d([[1, 2]]);
+      const y = tf.tensor1d([1], 'int32');
+      const closure = makeLossClosure(m, x, y, 0.1, c.decayParams);
+      expect(closure.params).toBe(m.params);
+      const before = tf.memory().numTensors;
+      const l = closure.loss();
+      expectClose([l.dataSync()[0]], [c.loss]);
+      l.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+      const { value, grads } = tf.variableGrads(closure.loss, m.params);
+      expectClose(Array.from(grads[m.params[1].name].dataSync()), c.gradB);
+      tf.dispose([value, ...Object.values(grads), x, y]);
+      expect(m.calls.every((call) => !call.training && !call.updateState)).toBe(true);
+      expect(Array.from(m.running.dataSync())).toEqual([0, 0]);
+      expect(() => makeLossClosure(m, x, y, -1)).toThrow(/weightDecay/);
+      m.dispose();
+    });
+  }
 });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend';
 import { buildModel } from '../../src/engine/models';
+import { Rng } from '../../src/engine/rng';
 import type { EngineModel } from '../../src/engine/types';
 import { modelSchema } from '../../src/shared/config';
 import { saveLayersModel } from './helpers/layers-model';
@@ -249,5 +250,67 @@ describe('layers model from disk', () => {
   it('names the file and the problem when the model is missing or mismatched', async () => {
     await expect(buildModel(cfg({ kind: 'layers', path: path.join(dir, 'nope.json') }), [784], 10, 0)).rejects.toThrow(/nope\.json: cannot read a tfjs model\.json/);
     await expect(buildModel(cfg({ kind: 'layers', path: path.join(dir, 'model.json') }), [784], 3, 0)).rejects.toThrow(/outputs 10 classes but the data has 3/);
+  });
+});
+
+describe('initialisation schemes (model.init)', () => {
+  /** Per parameter: name suffix, shape and values. */
+  const tensors = (m: EngineModel) => m.params.map((p) => ({ name: p.name.replace(/^model\d+\//, ''), shape: p.shape, v: Array.from(p.dataSync()) }));
+  const fanIn = (shape: number[]) => (shape.length === 4 ? shape[0] * shape[1] * shape[2] : shape[0]);
+
+  it("'pytorch' (the default): every kernel and bias uniform in ±1/√fan_in with the uniform's spread, batch norm γ = 1, β = 0", async () => {
+    // U(−b, b) has variance b²/3: for b = 1/√fan_in, std = 1/√(3·fan_in) — torch.nn.Linear/Conv2d's
+    // kaiming_uniform_(a = √5). Biases share the kernel's bound (fan_in of the layer's weight).
+    const cnn = await buildModel(cfg({ kind: 'cnn', filters: [8, 16], dense: 64 }), [28, 28, 1], 10, 3);
+    expect(cfg({ kind: 'cnn' })).toMatchObject({ init: 'pytorch' });
+    const ps = tensors(cnn);
+    for (let i = 0; i < ps.length; i += 2) {
+      const [k, b] = [ps[i], ps[i + 1]];
+      expect(k.name).toMatch(/kernel$/);
+      expect(b.name).toMatch(/bias$/);
+      const bound = 1 / Math.sqrt(fanIn(k.shape));
+      for (const t of [k, b]) {
+        expect(t.v.reduce((m, x) => Math.max(m, Math.abs(x)), 0)).toBeLessThanOrEqual(bound);
+        expect(t.v.some((x) => x !== 0)).toBe(true);
+      }
+      const std = Math.sqrt(k.v.reduce((s, x) => s + x * x, 0) / k.v.length);
+      // conv0 has 72 values: ±20 % for a sample that small; the others have ≥ 1,152.
+      expect(std / (bound / Math.sqrt(3))).toBeCloseTo(1, k.v.length < 100 ? 0 : 1);
+    }
+    cnn.dispose();
+    // ResNet-20 (width 4): bias-free convs, batch norms, and a 16 → 10 linear head (fan_in 16).
+    const res = await buildModel(cfg({ kind: 'resnet20', width: 4 }), [8, 8, 3], 10, 3);
+    for (const t of tensors(res)) {
+      const bound = t.name.startsWith('logits/') ? 1 / 4 : 1 / Math.sqrt(fanIn(t.shape));
+      if (/gamma$/.test(t.name)) expect(new Set(t.v)).toEqual(new Set([1]));
+      else if (/beta$/.test(t.name)) expect(new Set(t.v)).toEqual(new Set([0]));
+      else expect(Math.max(...t.v.map(Math.abs)), t.name).toBeLessThanOrEqual(bound);
+    }
+    res.dispose();
+  });
+
+  it("'he-normal' is the engine's earlier scheme, draw for draw: He normal before ReLU, Glorot uniform for the head, zero biases", async () => {
+    // MLP 3 → 4 (relu) → 2, seed 9: the kernels are drawn in order from Rng(9); biases draw nothing.
+    const m = await buildModel(cfg({ kind: 'mlp', hidden: [4], init: 'he-normal' }), [3], 2, 9);
+    const rng = new Rng(9);
+    const k0 = Array.from({ length: 12 }, () => Math.fround(rng.normal() * Math.sqrt(2 / 3)));
+    const limit = Math.sqrt(6 / (4 + 2));
+    const k1 = Array.from({ length: 8 }, () => Math.fround((rng.next() * 2 - 1) * limit));
+    const [w0, b0, w1, b1] = tensors(m).map((t) => t.v);
+    expect(w0).toEqual(k0);
+    expect(b0).toEqual([0, 0, 0, 0]);
+    expect(w1).toEqual(k1);
+    expect(b1).toEqual([0, 0]);
+    m.dispose();
+  });
+
+  it("'glorot-uniform': U(±√(6/(fan_in + fan_out))) kernels everywhere (conv fans count the k×k window), zero biases", async () => {
+    const m = await buildModel(cfg({ kind: 'cnn', filters: [4], dense: 8, init: 'glorot-uniform' }), [6, 6, 1], 3, 2);
+    const rng = new Rng(2);
+    const draw = (n: number, fi: number, fo: number) => Array.from({ length: n }, () => Math.fround((rng.next() * 2 - 1) * Math.sqrt(6 / (fi + fo))));
+    // conv 3×3×1×4: fan_in 9, fan_out 36; dense 3·3·4 = 36 → 8; head 8 → 3
+    const expected = [draw(36, 9, 36), new Array(4).fill(0), draw(288, 36, 8), new Array(8).fill(0), draw(24, 8, 3), [0, 0, 0]];
+    expect(tensors(m).map((t) => t.v)).toEqual(expected);
+    m.dispose();
   });
 });

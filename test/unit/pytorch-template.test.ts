@@ -79,7 +79,7 @@ describe('the learning-rate schedule (schedule.py)', () => {
     const steps = 4 * stepsPerEpoch;
     const { schedule } = await probe<{ schedule: { lrs: number[]; range: number[] }[] }>({ schedule: { configs, stepsPerEpoch, steps } });
     configs.forEach((c, i) => {
-      const lrs = Array.from({ length: steps }, (_, t) => learningRateAt(c, Math.floor(t / stepsPerEpoch) + ((t % stepsPerEpoch) + 1) / stepsPerEpoch));
+      const lrs = Array.from({ length: steps }, (_, t) => learningRateAt(c, t, stepsPerEpoch));
       expect(schedule[i].lrs).toEqual(lrs);
       const r = learningRateRange(c);
       expect(schedule[i].range).toEqual([r.min, r.max]);

@@ -164,28 +164,36 @@ describe('guards, clipping, weight decay and batch norm', () => {
     m.dispose();
   });
 
-  it("weight decay 'loss' enters g and ε̂ (kernels only); 'optimizer' does not", () => {
-    // ε̂ ∝ g + wd·W for the kernel, g alone for the bias (the paper's JAX code decays ndim > 1 only)
-    const W = [[0.3, -0.7], [0.5, 0.1]];
-    const xs = [[1, 2], [-1, 0.5]];
-    const ys = [0, 1];
-    const wd = 0.5;
-    const at = linearModel(W, [0, 0]);
-    const g = gradAt(at, xs, ys);
-    at.dispose();
-    const gl = g.map((v, i) => (i < 4 ? v + wd * W.flat()[i] : v));
-    const a = linearModel(W, [0, 0]);
-    const ra = stepOnce(a, opt({ kind: 'sgd', lr: 1, momentum: 0, weightDecay: wd, weightDecayMode: 'loss' }), samCfg({ rho: 0.1 }), xs, ys);
-    expectClose(ra.eps!, gl.map((v) => (0.1 * v) / norm(gl)));
-    expectClose([ra.gradNorm], [norm(gl)]);
-    const b = linearModel(W, [0, 0]);
-    const rb = stepOnce(b, opt({ kind: 'sgd', lr: 1, momentum: 0, weightDecay: wd, weightDecayMode: 'optimizer' }), samCfg({ rho: 0.1 }), xs, ys);
-    expectClose(rb.eps!, g.map((v) => (0.1 * v) / norm(g)));
-    // 'optimizer' mode: step = ∇L_data(w + ε̂) + wd·w (at the restored w, PyTorch port)
-    const h = gradAtShifted(W, [0, 0], rb.eps!, xs, ys);
-    expectClose(rb.grad, h.map((v, i) => (i < 4 ? v + wd * W.flat()[i] : v)), 1e-6);
-    [a, b].forEach((x) => x.dispose());
-  });
+  // Which parameters are decayed (optimizer.weightDecayParams): 'all' — both SAM reference codes'
+  // default — adds wd·w to every gradient; 'weights-only' (the JAX code's --no_weight_decay_on_bn,
+  // x.ndim > 1) to the kernel only. Params flatten as W (4 values), then b (2).
+  for (const decayParams of ['all', 'weights-only'] as const) {
+    it(`weight decay 'loss' enters g and ε̂ (${decayParams}); 'optimizer' does not`, () => {
+      const W = [[0.3, -0.7], [0.5, 0.1]];
+      const b = [0.2, -0.4];
+      const w0 = [...W.flat(), ...b];
+      const decayed = (i: number) => decayParams === 'all' || i < 4;
+      const xs = [[1, 2], [-1, 0.5]];
+      const ys = [0, 1];
+      const wd = 0.5;
+      const at = linearModel(W, b);
+      const g = gradAt(at, xs, ys);
+      at.dispose();
+      // 'loss' mode: ε̂ ∝ g + wd·w on the decayed parameters
+      const gl = g.map((v, i) => (decayed(i) ? v + wd * w0[i] : v));
+      const a = linearModel(W, b);
+      const ra = stepOnce(a, opt({ kind: 'sgd', lr: 1, momentum: 0, weightDecay: wd, weightDecayMode: 'loss', weightDecayParams: decayParams }), samCfg({ rho: 0.1 }), xs, ys);
+      expectClose(ra.eps!, gl.map((v) => (0.1 * v) / norm(gl)));
+      expectClose([ra.gradNorm], [norm(gl)]);
+      const bm = linearModel(W, b);
+      const rb = stepOnce(bm, opt({ kind: 'sgd', lr: 1, momentum: 0, weightDecay: wd, weightDecayMode: 'optimizer', weightDecayParams: decayParams }), samCfg({ rho: 0.1 }), xs, ys);
+      expectClose(rb.eps!, g.map((v) => (0.1 * v) / norm(g)));
+      // 'optimizer' mode: step = ∇L_data(w + ε̂) + wd·w at the restored w (davda54/sam: SGD's weight_decay)
+      const h = gradAtShifted(W, b, rb.eps!, xs, ys);
+      expectClose(rb.grad, h.map((v, i) => (decayed(i) ? v + wd * w0[i] : v)), 1e-6);
+      [a, bm].forEach((x) => x.dispose());
+    });
+  }
 
   it('batch-norm statistics move in the first pass only', () => {
     // running ← 0.9·0 + 0.1·mean_B(x·W), exactly as one plain step would move it

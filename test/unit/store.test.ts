@@ -64,6 +64,31 @@ describe('schema', () => {
     expect((store.db.prepare('SELECT time_offset_ms AS t FROM runs').get() as { t: number }).t).toBe(0);
   });
 
+  it('upgrading keeps stored runs on the init and weight-decay mask they were trained with; new runs get the new defaults', () => {
+    store.close();
+    const path = join(dir, 'v3.db');
+    const old = new Database(path);
+    migrate(old, MIGRATIONS.filter((m) => m.version <= 3));
+    // Configs as version 2 stored them: parsed, every field then known filled in, no init, no mask.
+    const v2 = { ...baseConfig, model: { kind: 'mlp', hidden: [8], activation: 'relu', dropout: 0 }, optimizer: { kind: 'sgd', lr: 0.1, weightDecay: 5e-4, weightDecayMode: 'loss' } };
+    const insert = old.prepare("INSERT INTO runs (name, config, status, created_at) VALUES (?, ?, 'done', 1)");
+    insert.run('mlp from v2', JSON.stringify(v2));
+    insert.run('layers from v2', JSON.stringify({ ...v2, model: { kind: 'layers', path: '/models/model.json' } }));
+    old.prepare('INSERT INTO sweeps (name, spec, created_at) VALUES (?, ?, 1)').run('sweep from v2', JSON.stringify({ name: 'sweep from v2', base: v2, rho: [0.05] }));
+    old.close();
+
+    store = openStore(path);
+    const [mlp, layers] = store.listRuns().sort((a, b) => a.id - b.id).map((r) => store.getRun(r.id)!.config);
+    expect(mlp.model).toMatchObject({ kind: 'mlp', init: 'he-normal' });
+    expect(mlp.optimizer).toMatchObject({ weightDecay: 5e-4, weightDecayParams: 'weights-only' });
+    expect(layers.model).toEqual({ kind: 'layers', path: '/models/model.json' });
+    expect(layers.optimizer.weightDecayParams).toBe('weights-only');
+    const spec = store.getSweep(1)!.spec as { base: { model: { init: string }; optimizer: { weightDecayParams: string } } };
+    expect([spec.base.model.init, spec.base.optimizer.weightDecayParams]).toEqual(['he-normal', 'weights-only']);
+    const fresh = store.createRun({ name: 'new', config: baseConfig });
+    expect([fresh.config.model.kind === 'mlp' && fresh.config.model.init, fresh.config.optimizer.weightDecayParams]).toEqual(['pytorch', 'all']);
+  });
+
   it('judges "newer than this app" by the migrations it is given, not the built-in list', () => {
     store.close();
     const db = new Database(join(dir, 'custom.db'));

@@ -43,6 +43,32 @@ async function weightsOf(path: string): Promise<number[][]> {
 
 const lastCheckpoint = (events: TrainerEvent[]) => events.filter((e): e is CheckpointEvent => e.event === 'checkpoint').at(-1)!;
 
+/**
+ * Runs `config` uninterrupted, then stopped after step `at` and resumed from the stop-checkpoint;
+ * expects the resumed run to end on the uninterrupted run's weights, state and optimizer state, bit for bit.
+ */
+async function expectExactResume(config: RunConfigInput, name: string, at: number) {
+  const full = await run(`${name}-full`, { config });
+  expect(full.result.event).toBe('done');
+  const controller = new AbortController();
+  const stopped = await run(`${name}-stopped`, {
+    config,
+    signal: controller.signal,
+    onEvent: (e) => {
+      if (e.event === 'metrics' && e.scope === 'step' && e.step === at) controller.abort();
+    },
+  });
+  expect(stopped.result).toMatchObject({ event: 'stopped', step: at });
+  if (stopped.result.event !== 'stopped') throw new Error('unreachable');
+  const resumed = await run(`${name}-resumed`, { config, resumeFrom: stopped.result.checkpoint! });
+  expect(resumed.result.event).toBe('done');
+  const a = await weightsOf(lastCheckpoint(full.events).path);
+  const b = await weightsOf(lastCheckpoint(resumed.events).path);
+  expect(b.length).toBe(a.length);
+  b.forEach((t, i) => expect(t).toEqual(a[i]));
+  return { full, resumed };
+}
+
 describe('stop and resume', () => {
   it('stops at the next step boundary with a checkpoint, and resuming reproduces the uninterrupted run', async () => {
     const full = await run('full');
@@ -138,24 +164,23 @@ describe('stop and resume', () => {
       sam: { rho: 0.05, m: 20 },
       logEvery: 1,
     };
-    const full = await run('bn-full', { config });
-    expect(full.result.event).toBe('done');
-    const controller = new AbortController();
-    const stopped = await run('bn-stopped', {
-      config,
-      signal: controller.signal,
-      onEvent: (e) => {
-        if (e.event === 'metrics' && e.scope === 'step' && e.step === 6) controller.abort();
-      },
-    });
-    expect(stopped.result).toMatchObject({ event: 'stopped', step: 6 });
-    if (stopped.result.event !== 'stopped') throw new Error('unreachable');
-    const resumed = await run('bn-resumed', { config, resumeFrom: stopped.result.checkpoint! });
-    expect(resumed.result.event).toBe('done');
-    const a = await weightsOf(lastCheckpoint(full.events).path);
-    const b = await weightsOf(lastCheckpoint(resumed.events).path);
-    expect(b.length).toBe(a.length);
-    b.forEach((t, i) => expect(t).toEqual(a[i]));
+    await expectExactResume(config, 'bn', 6);
+  });
+
+  // ρ > 0 with every piece of state a resume has to bring back: Adam's moments and step count,
+  // the schedule's position inside a warm-up and a cosine, ASAM's p = ∞ ε̂ and an L2 term in the loss.
+  it('resumes bit-exactly at ρ > 0 with Adam, ASAM p = ∞, weight decay in the loss and a warm-up + cosine schedule', async () => {
+    const config: RunConfigInput = {
+      ...CFG,
+      optimizer: { kind: 'adam', lr: 0.003, weightDecay: 1e-3, weightDecayMode: 'loss' },
+      schedule: { kind: 'cosine', warmupEpochs: 0.5, minFactor: 0 },
+      sam: { rho: 0.5, p: 'inf', adaptive: true },
+      logEvery: 1,
+    };
+    // Stopped at step 7: inside the warm-up (10 steps), mid-epoch.
+    const { full, resumed } = await expectExactResume(config, 'asam', 7);
+    const lrOf = (events: TrainerEvent[]) => events.filter((e): e is MetricsEvent => e.event === 'metrics' && e.scope === 'step').map((e) => [e.step, e.values.lr]);
+    expect(lrOf(resumed.events)).toEqual(lrOf(full.events).slice(7));
   });
 
   // Dropout masks are keyed by the stepper's step count (checkpointed with the optimizer state) and

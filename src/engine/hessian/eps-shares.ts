@@ -61,7 +61,7 @@ export async function epsilonShares(
     const sq = tf.tidy(() => {
       const xs = m === n ? x : tf.slice(x, c * m, m);
       const ys = m === n ? y : tf.slice(y, c * m, m);
-      const closure = makeLossClosure(model, xs, ys, weightDecay);
+      const closure = makeLossClosure(model, xs, ys, weightDecay, config.optimizer.weightDecayParams);
       const { value, grads } = tf.variableGrads(closure.loss, params);
       value.dispose();
       const g = params.map((p) => grads[p.name] ?? tf.zerosLike(p));

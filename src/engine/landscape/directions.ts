@@ -5,7 +5,10 @@
 // tfjs stores dense kernels as [in, out] and conv kernels as [kh, kw, in, out]: a filter (one
 // output unit / channel) is a slice along the LAST axis.
 import * as tf from '@tensorflow/tfjs-core';
+import { globalNorm } from '../optim/clip';
+import type { SamVariant, StepInfo } from '../optim/variants/index';
 import type { Rng } from '../rng';
+import type { LossClosure } from '../types';
 
 export async function filterNormalizedDirection(params: readonly tf.Tensor[], rng: Rng): Promise<tf.Tensor[]> {
   // Read asynchronously (WebGPU cannot read synchronously in Node), all tensors at once.
@@ -32,17 +35,20 @@ export async function filterNormalizedDirection(params: readonly tf.Tensor[], rn
 }
 
 /**
- * SAM's first-order perturbation for p = 2 (Foret et al. 2021, eq. 2): ε̂ = ρ·∇L/‖∇L‖₂. Used for
- * the 1-D slice along ε̂ when the caller has no ε̂ from a training step (e.g. a stored checkpoint).
+ * ε̂ at the closure's current weights, as the run's own SAM takes it from a first pass: ∇ of the
+ * closure's loss, then the variant's `perturb` (optim/variants: plain SAM is optim/sam.ts
+ * samPerturbation with the run's p, ASAM and η; GSAM's ρ_t follows `info.lr`; SAM-ON perturbs
+ * normalisation layers only; ESAM masks with `info.seed`). For the 1-D slice along ε̂ when no ε̂
+ * from a training step is at hand (a stored checkpoint). A variant's memory across steps
+ * (Friendly-SAM's gradient average, LookSAM's g_v) is not part of one: it starts fresh, as at a
+ * run's first step. The caller disposes the result.
  */
-export function samEpsilon(lossFn: () => tf.Scalar, params: tf.Variable[], rho: number): tf.Tensor[] {
-  if (!(rho > 0)) throw new Error(`samEpsilon: rho must be > 0, got ${rho}`);
+export function samEpsilonAt(closure: LossClosure, variant: SamVariant, info: StepInfo = { t: 0, lr: 0, seed: 0 }): tf.Tensor[] {
   return tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(lossFn, params);
+    const { value, grads } = tf.variableGrads(closure.loss, closure.params);
     value.dispose();
-    const gs = params.map((p) => grads[p.name] ?? tf.zerosLike(p));
-    const gNorm = tf.sqrt(tf.addN(gs.map((g) => tf.sum(tf.square(g)))));
-    const factor = tf.div(rho, tf.add(gNorm, 1e-12));
-    return gs.map((g) => tf.mul(g, factor));
+    const g = closure.params.map((p) => grads[p.name] ?? tf.zerosLike(p));
+    const state = variant.init(closure.params);
+    return variant.perturb({ g, gNorm: globalNorm(g), params: closure.params, state, info }).eps;
   });
 }

@@ -7,19 +7,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LandscapeKind, LandscapeResult } from '../../shared/events';
 import { Rng } from '../rng';
 import type { LossClosure } from '../types';
-import { filterNormalizedDirection, samEpsilon } from './directions';
+import { filterNormalizedDirection } from './directions';
 import { linspace, lossesAt } from './slices';
 
-export { filterNormalizedDirection, samEpsilon } from './directions';
+export { filterNormalizedDirection, samEpsilonAt } from './directions';
 export { linspace, lossesAt } from './slices';
 
 export interface LandscapeOptions {
   seed: number;
   kinds: LandscapeKind[];
-  /** ε̂ of the last SAM step (shaped like closure.params); computed as ρ·∇L/‖∇L‖ when absent. */
+  /**
+   * ε̂ for the '1d-eps' slice, shaped like closure.params: the last SAM step's, or samEpsilonAt()
+   * with the run's own SAM options. Required for that kind; owned by the caller.
+   */
   epsDirection?: tf.Tensor[] | null;
-  /** ρ for that fallback ε̂ (default 0.05, the SAM paper's common value). */
-  rho?: number;
   /** Points per axis (default 21; 2-D slices use min(points, 15)² points). */
   points?: number;
   /** Random slices cover α, β ∈ [−span, span] (default 1, as in Li et al.). */
@@ -35,6 +36,13 @@ const KINDS: readonly LandscapeKind[] = ['1d-random', '2d-random', '1d-eps'];
 
 export async function computeLandscapes(closure: LossClosure, opts: LandscapeOptions): Promise<LandscapeResult[]> {
   for (const k of opts.kinds) if (!KINDS.includes(k)) throw new Error(`unknown landscape kind "${k}"; choose ${KINDS.join(', ')}`);
+  const eps = opts.epsDirection ?? null;
+  if (opts.kinds.includes('1d-eps')) {
+    if (!eps) throw new Error("the '1d-eps' landscape needs epsDirection: the ε̂ of a SAM step, or samEpsilonAt() with the run's SAM options");
+    if (eps.length !== closure.params.length) {
+      throw new Error(`epsDirection has ${eps.length} tensors, the model has ${closure.params.length} parameters tensors`);
+    }
+  }
   const points = opts.points ?? 21;
   const points2d = Math.min(points, 15);
   const span = opts.span ?? 1;
@@ -70,16 +78,8 @@ export async function computeLandscapes(closure: LossClosure, opts: LandscapeOpt
         const coords = alphas.flatMap((a) => betas.map((b) => [a, b]));
         results.push({ kind, alphas, betas, losses: await lossesAt(closure, [d1, d2], coords, hooks) });
       } else {
-        let eps = opts.epsDirection ?? null;
-        if (eps && eps.length !== closure.params.length) {
-          throw new Error(`epsDirection has ${eps.length} tensors, the model has ${closure.params.length} parameters tensors`);
-        }
-        if (!eps) {
-          eps = samEpsilon(closure.loss, closure.params, opts.rho ?? 0.05);
-          owned.push(eps);
-        }
         const alphas = linspace(epsSpan, points);
-        results.push({ kind, alphas, betas: null, losses: await lossesAt(closure, [eps], alphas.map((a) => [a]), hooks) });
+        results.push({ kind, alphas, betas: null, losses: await lossesAt(closure, [eps as tf.Tensor[]], alphas.map((a) => [a]), hooks) });
       }
     } finally {
       owned.forEach((ts) => ts.forEach((t) => t.dispose()));

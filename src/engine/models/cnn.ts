@@ -6,6 +6,7 @@ import type { EngineModel } from '../types';
 import { Rng } from '../rng';
 import { dropoutModel } from './dropout-model';
 import { VariableStore } from './init';
+import type { InitScheme } from '../../shared/config';
 import { type Activation, conv, dense } from './layers';
 import { asImages, imageShape } from './shape';
 
@@ -14,23 +15,25 @@ export interface CnnConfig {
   dense: number;
   dropout: number;
   activation: Activation;
+  init: InitScheme;
 }
 
 export function buildCnn(cfg: CnnConfig, inputShape: number[], numClasses: number, seed: number): EngineModel {
   const [h0, w0, c0] = imageShape(inputShape, 'cnn');
   const rng = new Rng(seed);
   const vs = new VariableStore();
+  const init = { scheme: cfg.init, rng };
   let [h, w, c] = [h0, w0, c0];
   const blocks = cfg.filters.map((f, i) => {
-    const layer = conv(vs, `conv${i}`, c, f, { kernel: 3, bias: true, activation: cfg.activation }, rng);
+    const layer = conv(vs, `conv${i}`, c, f, { kernel: 3, bias: true, activation: cfg.activation }, init);
     c = f;
     h = Math.ceil(h / 2);
     w = Math.ceil(w / 2);
     return layer;
   });
   const flat = h * w * c;
-  const fc = dense(vs, 'dense', flat, cfg.dense, cfg.activation, rng);
-  const head = dense(vs, 'logits', cfg.dense, numClasses, 'linear', rng);
+  const fc = dense(vs, 'dense', flat, cfg.dense, cfg.activation, init);
+  const head = dense(vs, 'logits', cfg.dense, numClasses, 'linear', init);
   return dropoutModel({ kind: 'cnn', vs, inputShape, numClasses, rate: cfg.dropout, rng }, (x, drop) => {
     let t = asImages(x, [h0, w0, c0]);
     for (const block of blocks) t = tf.maxPool(block(t), 2, 2, 'same');

@@ -15,11 +15,11 @@ export async function buildModel(cfg: ModelConfig, inputShape: number[], numClas
     case 'cnn':
       return buildCnn(cfg, inputShape, numClasses, seed);
     case 'resnet20':
-      return buildResnet20(cfg.width, inputShape, numClasses, seed, cfg.activation);
+      return buildResnet20(cfg.width, inputShape, numClasses, seed, cfg);
     case 'resnet18':
-      return buildResnet18(cfg.width, inputShape, numClasses, seed, cfg.activation);
+      return buildResnet18(cfg.width, inputShape, numClasses, seed, cfg);
     case 'wrn':
-      return buildWideResnet(cfg.depth, cfg.widen, inputShape, numClasses, seed, cfg.activation);
+      return buildWideResnet(cfg.depth, cfg.widen, inputShape, numClasses, seed, cfg);
     case 'layers':
       return loadLayersModel(cfg.path, inputShape, numClasses);
   }

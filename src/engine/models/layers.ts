@@ -2,8 +2,7 @@
 // inside the matmul/conv kernel (one kernel and one tape entry instead of three).
 import * as tf from '@tensorflow/tfjs-core';
 import type { ActivationName } from '../../shared/config';
-import type { Rng } from '../rng';
-import { VariableStore, glorotUniform, heNormal } from './init';
+import { type Init, VariableStore, initLayer } from './init';
 
 export type Activation = ActivationName | 'linear';
 
@@ -37,10 +36,12 @@ export interface Dense {
   (x: tf.Tensor2D): tf.Tensor2D;
 }
 
-export function dense(vs: VariableStore, name: string, inDim: number, outDim: number, act: Activation, rng: Rng): Dense {
-  const init = act === 'relu' || act === 'elu' || act === 'gelu' ? heNormal([inDim, outDim], inDim, rng) : glorotUniform([inDim, outDim], inDim, outDim, rng);
-  const w = vs.param(`${name}/kernel`, [inDim, outDim], init);
-  const b = vs.constant(`${name}/bias`, [outDim], 0, true);
+/** x·W + b with W [in, out] (torch.nn.Linear's weight transposed), initialised per `init` (init.ts). */
+export function dense(vs: VariableStore, name: string, inDim: number, outDim: number, act: Activation, init: Init): Dense {
+  const reluFollows = act === 'relu' || act === 'elu' || act === 'gelu';
+  const v = initLayer(init, { kernelShape: [inDim, outDim], fanIn: inDim, fanOut: outDim, reluFollows, biasSize: outDim });
+  const w = vs.param(`${name}/kernel`, [inDim, outDim], v.kernel);
+  const b = vs.param(`${name}/bias`, [outDim], v.bias as Float32Array);
   const fused = FUSABLE[act];
   return (x) => {
     if (fused) return tf.fused.matMul({ a: x, b: w as tf.Tensor2D, bias: b, activation: fused }) as tf.Tensor2D;
@@ -57,13 +58,16 @@ export interface ConvOpts {
 }
 
 /**
- * 'same'-padded NHWC convolution with He init (every conv here feeds a ReLU-like activation or a
- * batch norm; the smooth activations are meant as stand-ins for ReLU, so they keep its init).
+ * 'same'-padded NHWC convolution, kernel [k, k, in, out] (torch.nn.Conv2d's weight is [out, in, k, k]),
+ * initialised per `init` (init.ts). Every conv here feeds a ReLU-like activation or a batch norm;
+ * the smooth activations are meant as stand-ins for ReLU, so 'he-normal' keeps He init for them.
  */
-export function conv(vs: VariableStore, name: string, inC: number, outC: number, o: ConvOpts, rng: Rng): (x: tf.Tensor4D) => tf.Tensor4D {
+export function conv(vs: VariableStore, name: string, inC: number, outC: number, o: ConvOpts, init: Init): (x: tf.Tensor4D) => tf.Tensor4D {
   const shape = [o.kernel, o.kernel, inC, outC];
-  const w = vs.param(`${name}/kernel`, shape, heNormal(shape, o.kernel * o.kernel * inC, rng)) as unknown as tf.Tensor4D;
-  const b = o.bias ? vs.constant(`${name}/bias`, [outC], 0, true) : undefined;
+  const area = o.kernel * o.kernel;
+  const v = initLayer(init, { kernelShape: shape, fanIn: area * inC, fanOut: area * outC, reluFollows: true, biasSize: o.bias ? outC : 0 });
+  const w = vs.param(`${name}/kernel`, shape, v.kernel) as unknown as tf.Tensor4D;
+  const b = v.bias ? vs.param(`${name}/bias`, [outC], v.bias) : undefined;
   const stride = o.stride ?? 1;
   const act = o.activation ?? 'linear';
   const fused = FUSABLE[act];
@@ -79,7 +83,9 @@ export interface ForwardOpts {
 }
 
 /**
- * Batch normalisation (Ioffe & Szegedy 2015) over N, H, W. Training uses the batch's statistics;
+ * Batch normalisation (Ioffe & Szegedy 2015) over N, H, W, starting as torch.nn.BatchNorm2d does
+ * under every init scheme: γ = 1, β = 0, running mean 0, running variance 1; momentum 0.9 here is
+ * PyTorch's momentum = 0.1 (running ← 0.9·running + 0.1·batch), eps 1e-5 as there. Training uses the batch's statistics;
  * the running averages move only when `updateState` (SAM's first pass), never in eval mode.
  * Written with broadcasting ops rather than tf.batchNorm: the FusedBatchNorm gradient in
  * tfjs-core tiles every per-channel factor up to the activation's full shape (Tile was a quarter

@@ -10,7 +10,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EngineModel } from '../types';
 import { Rng } from '../rng';
-import { VariableStore } from './init';
+import type { InitScheme } from '../../shared/config';
+import { type Init, VariableStore } from './init';
 import { type Activation, type ForwardOpts, activate, batchNorm, conv, dense } from './layers';
 import { asImages, imageShape } from './shape';
 
@@ -18,18 +19,18 @@ type Block = (x: tf.Tensor4D, o: ForwardOpts) => tf.Tensor4D;
 
 interface Ctx {
   vs: VariableStore;
-  rng: Rng;
+  init: Init;
   act: (x: tf.Tensor) => tf.Tensor4D;
 }
 
 /** conv-BN-ReLU-conv-BN + shortcut, then ReLU (post-activation basic block). */
 function basicBlock(ctx: Ctx, name: string, inC: number, outC: number, stride: number): Block {
-  const c1 = conv(ctx.vs, `${name}/conv1`, inC, outC, { kernel: 3, stride }, ctx.rng);
+  const c1 = conv(ctx.vs, `${name}/conv1`, inC, outC, { kernel: 3, stride }, ctx.init);
   const b1 = batchNorm(ctx.vs, `${name}/bn1`, outC);
-  const c2 = conv(ctx.vs, `${name}/conv2`, outC, outC, { kernel: 3 }, ctx.rng);
+  const c2 = conv(ctx.vs, `${name}/conv2`, outC, outC, { kernel: 3 }, ctx.init);
   const b2 = batchNorm(ctx.vs, `${name}/bn2`, outC);
   const project = stride !== 1 || inC !== outC;
-  const sc = project ? conv(ctx.vs, `${name}/shortcut`, inC, outC, { kernel: 1, stride }, ctx.rng) : null;
+  const sc = project ? conv(ctx.vs, `${name}/shortcut`, inC, outC, { kernel: 1, stride }, ctx.init) : null;
   const sb = project ? batchNorm(ctx.vs, `${name}/shortcut_bn`, outC) : null;
   return (x, o) => {
     const h = ctx.act(b1(c1(x), o));
@@ -42,11 +43,11 @@ function basicBlock(ctx: Ctx, name: string, inC: number, outC: number, stride: n
 /** BN-ReLU-conv-BN-ReLU-conv + shortcut (pre-activation block, as in Wide-ResNet). */
 function preActBlock(ctx: Ctx, name: string, inC: number, outC: number, stride: number): Block {
   const b1 = batchNorm(ctx.vs, `${name}/bn1`, inC);
-  const c1 = conv(ctx.vs, `${name}/conv1`, inC, outC, { kernel: 3, stride }, ctx.rng);
+  const c1 = conv(ctx.vs, `${name}/conv1`, inC, outC, { kernel: 3, stride }, ctx.init);
   const b2 = batchNorm(ctx.vs, `${name}/bn2`, outC);
-  const c2 = conv(ctx.vs, `${name}/conv2`, outC, outC, { kernel: 3 }, ctx.rng);
+  const c2 = conv(ctx.vs, `${name}/conv2`, outC, outC, { kernel: 3 }, ctx.init);
   const project = stride !== 1 || inC !== outC;
-  const sc = project ? conv(ctx.vs, `${name}/shortcut`, inC, outC, { kernel: 1, stride }, ctx.rng) : null;
+  const sc = project ? conv(ctx.vs, `${name}/shortcut`, inC, outC, { kernel: 1, stride }, ctx.init) : null;
   return (x, o) => {
     const a = ctx.act(b1(x, o));
     const h = c2(ctx.act(b2(c1(a), o)));
@@ -63,10 +64,11 @@ interface Layout {
   preActivation: boolean;
 }
 
-function buildResidual(layout: Layout, act: Activation, inputShape: number[], numClasses: number, seed: number): EngineModel {
+function buildResidual(layout: Layout, o: ResidualOptions, inputShape: number[], numClasses: number, seed: number): EngineModel {
   const hwc = imageShape(inputShape, layout.kind);
-  const ctx: Ctx = { vs: new VariableStore(), rng: new Rng(seed), act: (x) => activate(x, act) as tf.Tensor4D };
-  const stem = conv(ctx.vs, 'stem/conv', hwc[2], layout.stemWidth, { kernel: 3 }, ctx.rng);
+  const act = o.activation ?? 'relu';
+  const ctx: Ctx = { vs: new VariableStore(), init: { scheme: o.init ?? 'pytorch', rng: new Rng(seed) }, act: (x) => activate(x, act) as tf.Tensor4D };
+  const stem = conv(ctx.vs, 'stem/conv', hwc[2], layout.stemWidth, { kernel: 3 }, ctx.init);
   const stemBn = layout.preActivation ? null : batchNorm(ctx.vs, 'stem/bn', layout.stemWidth);
   const blocks: Block[] = [];
   let c = layout.stemWidth;
@@ -77,7 +79,7 @@ function buildResidual(layout: Layout, act: Activation, inputShape: number[], nu
     }
   });
   const finalBn = layout.preActivation ? batchNorm(ctx.vs, 'final/bn', c) : null;
-  const head = dense(ctx.vs, 'logits', c, numClasses, 'linear', ctx.rng);
+  const head = dense(ctx.vs, 'logits', c, numClasses, 'linear', ctx.init);
   return {
     kind: layout.kind,
     params: ctx.vs.params,
@@ -100,19 +102,25 @@ function buildResidual(layout: Layout, act: Activation, inputShape: number[], nu
   };
 }
 
-export function buildResnet20(width: number, inputShape: number[], numClasses: number, seed: number, act: Activation = 'relu'): EngineModel {
+/** The model config's activation (default relu) and initialisation scheme (default 'pytorch'). */
+export interface ResidualOptions {
+  activation?: Activation;
+  init?: InitScheme;
+}
+
+export function buildResnet20(width: number, inputShape: number[], numClasses: number, seed: number, o: ResidualOptions = {}): EngineModel {
   const stages = [1, 2, 4].map((m, i) => ({ width: width * m, blocks: 3, stride: i === 0 ? 1 : 2 }));
-  return buildResidual({ kind: 'resnet20', stemWidth: width, stages, block: basicBlock, preActivation: false }, act, inputShape, numClasses, seed);
+  return buildResidual({ kind: 'resnet20', stemWidth: width, stages, block: basicBlock, preActivation: false }, o, inputShape, numClasses, seed);
 }
 
-export function buildResnet18(width: number, inputShape: number[], numClasses: number, seed: number, act: Activation = 'relu'): EngineModel {
+export function buildResnet18(width: number, inputShape: number[], numClasses: number, seed: number, o: ResidualOptions = {}): EngineModel {
   const stages = [1, 2, 4, 8].map((m, i) => ({ width: width * m, blocks: 2, stride: i === 0 ? 1 : 2 }));
-  return buildResidual({ kind: 'resnet18', stemWidth: width, stages, block: basicBlock, preActivation: false }, act, inputShape, numClasses, seed);
+  return buildResidual({ kind: 'resnet18', stemWidth: width, stages, block: basicBlock, preActivation: false }, o, inputShape, numClasses, seed);
 }
 
-export function buildWideResnet(depth: number, widen: number, inputShape: number[], numClasses: number, seed: number, act: Activation = 'relu'): EngineModel {
+export function buildWideResnet(depth: number, widen: number, inputShape: number[], numClasses: number, seed: number, o: ResidualOptions = {}): EngineModel {
   if (depth < 10 || (depth - 4) % 6 !== 0) throw new Error(`model.depth must be 6n+4 (10, 16, 22, 28, …), got ${depth}`);
   const n = (depth - 4) / 6;
   const stages = [16, 32, 64].map((w, i) => ({ width: w * widen, blocks: n, stride: i === 0 ? 1 : 2 }));
-  return buildResidual({ kind: 'wrn', stemWidth: 16, stages, block: preActBlock, preActivation: true }, act, inputShape, numClasses, seed);
+  return buildResidual({ kind: 'wrn', stemWidth: 16, stages, block: preActBlock, preActivation: true }, o, inputShape, numClasses, seed);
 }

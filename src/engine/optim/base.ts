@@ -7,9 +7,11 @@ import type { GradientTransformation } from './types';
 export interface BaseOptimizerPlan {
   optimizer: GradientTransformation;
   /**
-   * Weight decay added to the *loss gradient* (weightDecayMode 'loss', the SAM paper's JAX code):
-   * it enters g and therefore ε̂. 0 when the base optimizer applies the decay itself
-   * (mode 'optimizer' — the PyTorch port — and always for adamw, which decouples by definition).
+   * Weight decay added to the *loss gradient* (weightDecayMode 'loss', as the SAM paper's JAX
+   * code puts its L2 penalty inside the loss): it enters g and therefore ε̂. 0 when the base
+   * optimizer applies the decay itself (mode 'optimizer', as davda54/sam's torch.optim.SGD
+   * weight_decay, and always for adamw, which decouples by definition). Which parameters are
+   * decayed is the mask's business (weight-decay.ts), the same in both modes.
    */
   lossWeightDecay: number;
 }

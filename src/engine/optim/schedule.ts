@@ -1,41 +1,48 @@
-// Learning-rate schedules as a pure function of (fractional) epoch time:
-//   lr(e) = lr₀ · warm(e) · main(e)
-//   warm(e) = min(1, e / warmupEpochs)          linear warm-up from 0 (Goyal et al. 2017); 1 if none
+// Learning-rate schedules as a pure function of the step about to be taken: step t (0-based, of
+// T = epochs·S steps, S steps per epoch) trains with
+//   lr(t) = lr₀ · warm(t) · main(t)
+//   warm(t) = min(1, (t + 1)/(W·S))          linear warm-up over W epochs (Goyal et al. 2017): the
+//                                            first step already moves (lr₀/(W·S)), the last warm-up
+//                                            step reaches lr₀; 1 without a warm-up
 //   main:  constant → 1
-//          step     → gamma^(number of milestones ≤ e)
-//          cosine   → minFactor + (1 − minFactor)·½(1 + cos(π·t)),  t = (e − W)/(epochs − W) ∈ [0, 1]
-//                     (Loshchilov & Hutter 2017, no restarts; the decay starts after the warm-up W)
-// With a warm-up, lr(0) = 0: a loop that passes e = step/stepsPerEpoch makes its first step a
-// no-op; passing (step + 1)/stepsPerEpoch (the epoch time at the end of the step) avoids that.
+//          step     → gamma^(number of milestones m with t ≥ m·S): a milestone takes effect at the
+//                     first step of its epoch, exactly
+//          cosine   → minFactor + (1 − minFactor)·½(1 + cos(π·u)),  u = (t − W·S)/(T − W·S) ∈ [0, 1)
+//                     (Loshchilov & Hutter 2017, no restarts; the decay starts after the warm-up)
+// So the first cosine step runs at the full lr₀ and the last one still above lr₀·minFactor — as
+// PyTorch's CosineAnnealingLR(T_max = T) stepped once per batch after the optimizer, and as the SAM
+// paper's JAX code, which evaluates its schedule at the optimizer's step count before the update.
 import type { RunConfig } from '../../shared/config';
 
-export function learningRateAt(cfg: Pick<RunConfig, 'optimizer' | 'schedule' | 'epochs'>, epochFloat: number): number {
-  if (!Number.isFinite(epochFloat) || epochFloat < 0) {
-    throw new Error(`learningRateAt: epoch must be a finite number ≥ 0, got ${epochFloat}`);
+export type ScheduleInput = Pick<RunConfig, 'optimizer' | 'schedule' | 'epochs'>;
+
+export function learningRateAt(cfg: ScheduleInput, step: number, stepsPerEpoch: number): number {
+  if (!(Number.isInteger(step) && step >= 0)) throw new Error(`learningRateAt: step must be a whole number ≥ 0, got ${step}`);
+  if (!(Number.isInteger(stepsPerEpoch) && stepsPerEpoch >= 1)) {
+    throw new Error(`learningRateAt: stepsPerEpoch must be a whole number ≥ 1, got ${stepsPerEpoch}`);
   }
   const s = cfg.schedule;
-  const lr0 = cfg.optimizer.lr;
-  const e = epochFloat;
-  const warm = s.warmupEpochs > 0 ? Math.min(1, e / s.warmupEpochs) : 1;
+  const warmSteps = s.warmupEpochs * stepsPerEpoch;
+  const warm = warmSteps > 0 ? Math.min(1, (step + 1) / warmSteps) : 1;
   let main = 1;
   switch (s.kind) {
     case 'constant':
       break;
     case 'step': {
-      const passed = s.milestones.filter((m) => e >= m).length;
+      const passed = s.milestones.filter((m) => step >= m * stepsPerEpoch).length;
       main = Math.pow(s.gamma, passed);
       break;
     }
     case 'cosine': {
-      const span = cfg.epochs - s.warmupEpochs;
-      const t = span > 0 ? Math.min(1, Math.max(0, (e - s.warmupEpochs) / span)) : 1;
-      main = s.minFactor + (1 - s.minFactor) * 0.5 * (1 + Math.cos(Math.PI * t));
+      const span = cfg.epochs * stepsPerEpoch - warmSteps;
+      const u = span > 0 ? Math.min(1, Math.max(0, (step - warmSteps) / span)) : 1;
+      main = s.minFactor + (1 - s.minFactor) * 0.5 * (1 + Math.cos(Math.PI * u));
       break;
     }
     default:
       throw new Error(`unknown schedule.kind "${String((s as { kind: unknown }).kind)}"; choose constant, step or cosine`);
   }
-  return lr0 * warm * main;
+  return cfg.optimizer.lr * warm * main;
 }
 
 /**
@@ -45,7 +52,8 @@ export function learningRateAt(cfg: Pick<RunConfig, 'optimizer' | 'schedule' | '
 export function learningRateRange(cfg: Pick<RunConfig, 'optimizer' | 'schedule' | 'epochs'>): { min: number; max: number } {
   const s = cfg.schedule;
   const max = cfg.optimizer.lr;
-  if (s.kind === 'step') return { min: max * Math.pow(s.gamma, s.milestones.filter((m) => m <= cfg.epochs).length), max };
+  // A milestone takes effect at its epoch's first step, so one at `epochs` (or later) never does.
+  if (s.kind === 'step') return { min: max * Math.pow(s.gamma, s.milestones.filter((m) => m < cfg.epochs).length), max };
   if (s.kind === 'cosine' && cfg.epochs > s.warmupEpochs) return { min: max * s.minFactor, max };
   return { min: max, max };
 }

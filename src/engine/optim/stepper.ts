@@ -81,7 +81,7 @@ interface ChunkRun {
 export function createStepper(model: EngineModel, cfg: StepperConfig): Stepper {
   const params = model.params;
   if (params.length === 0) throw new Error(`createStepper: model "${model.kind}" has no trainable parameters`);
-  const mask = decayMask(params);
+  const mask = decayMask(params, cfg.optimizer.weightDecayParams);
   const { optimizer: base, lossWeightDecay } = makeBaseOptimizer(cfg.optimizer, mask);
   const lr0 = cfg.optimizer.lr;
   const variant: SamVariant | null = cfg.sam ? makeSamVariant(cfg.sam, { model, lrRange: cfg.lrRange ?? { min: lr0, max: lr0 } }) : null;

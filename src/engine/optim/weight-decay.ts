@@ -1,14 +1,25 @@
 // Which weights are decayed, and the L2 term itself.
 import * as tf from '@tensorflow/tfjs-core';
+import type { WeightDecayParams } from '../../shared/config';
 
 /**
- * Decay only kernels (rank > 1), not biases or batch-norm scales/offsets — as the SAM paper's
- * JAX code does (`weight_l2 = sum(jnp.sum(x ** 2) for x in params if x.ndim > 1)`, Foret et al.
- * 2021, google-research/sam train.py). Both weight-decay modes use the same mask, so switching
- * mode changes only *where* the decay enters, never *what* is decayed.
+ * The decay mask, by `optimizer.weightDecayParams` (config.ts says who does what):
+ * 'all' decays every trainable parameter, as both SAM reference codes do by default (the JAX
+ * code's L2 term sums over all params, biases and batch-norm γ, β included; davda54/sam hands
+ * model.parameters() to torch.optim.SGD); 'weights-only' decays kernels (rank > 1) only, as the
+ * JAX code's --no_weight_decay_on_bn flag and timm's param_groups_weight_decay do. Both
+ * weight-decay modes use the same mask, so switching mode changes only *where* the decay
+ * enters, never *what* is decayed.
  */
-export function decayMask(params: readonly tf.Tensor[]): boolean[] {
-  return params.map((p) => p.rank > 1);
+export function decayMask(params: readonly tf.Tensor[], which: WeightDecayParams): boolean[] {
+  switch (which) {
+    case 'all':
+      return params.map(() => true);
+    case 'weights-only':
+      return params.map((p) => p.rank > 1);
+    default:
+      throw new Error(`unknown optimizer.weightDecayParams "${String(which)}"; choose all or weights-only`);
+  }
 }
 
 /** weightDecay/2 · Σ_masked ‖w‖² — its gradient is weightDecay·w on the masked weights. */

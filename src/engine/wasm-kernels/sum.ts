@@ -11,7 +11,14 @@ import { heapBackend } from './heap';
 import { heapPoolFor } from './heap-pool';
 import { columnSumsTask } from './heap-tasks';
 
-function leadingAxes(axis: number | number[], rank: number): number | null {
+/**
+ * How many leading axes `axis` names (null: not a leading run). A full reduction (no axis, or every
+ * axis) counts too: the stock kernel sums in float32 one value after another, which loses ~1e-4 of
+ * a sum of squares over a few 100k weights — enough to move SAM's ε̂ = ρ·g/‖g‖ visibly away from a
+ * float64-accurate ‖g‖ (PyTorch's, or the cpu backend's, which sums in doubles).
+ */
+function leadingAxes(axis: number | number[] | null | undefined, rank: number): number | null {
+  if (axis === null || axis === undefined) return rank > 0 ? rank : null;
   const axes = [...new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
   if (axes.length === 0 || axes.length > rank) return null;
   return axes.every((a, i) => a === i) ? axes.length : null;

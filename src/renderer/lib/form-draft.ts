@@ -1,7 +1,7 @@
 // The New-run form's editable state and its two-way mapping to a RunConfigInput. Inputs hold
 // what the user typed (numbers may be '' while editing); `draftToInput` turns it into the
 // shape the shared schema validates, so every message comes from src/shared/config.ts.
-import type { ActivationName, BackendName, DatasetName, ModelKind, RunConfig, RunConfigInput } from '../../shared/config';
+import type { ActivationName, BackendName, DatasetName, InitScheme, ModelKind, RunConfig, RunConfigInput, WeightDecayParams } from '../../shared/config';
 import { type NumIn, blank, num, numOrNull } from './draft-values';
 import { parseNumberList } from './format';
 import { type VariantDraft, draftToVariant, variantToDraft } from './sam-variant-draft';
@@ -41,6 +41,7 @@ export interface FormDraft {
     depth: NumIn;
     widen: NumIn;
     path: string;
+    init: InitScheme;
   };
   optimizer: {
     kind: 'sgd' | 'adam' | 'adamw';
@@ -51,6 +52,7 @@ export interface FormDraft {
     beta2: NumIn;
     weightDecay: NumIn;
     weightDecayMode: 'loss' | 'optimizer';
+    weightDecayParams: WeightDecayParams;
     gradClip: NumIn;
   };
   schedule: { kind: 'constant' | 'step' | 'cosine'; warmupEpochs: NumIn; milestones: string; gamma: NumIn; minFactor: NumIn };
@@ -74,15 +76,16 @@ const str = (v: string): string | undefined => (v.trim() === '' ? undefined : v.
 
 export function draftToInput(d: FormDraft): RunConfigInput {
   const m = d.model;
+  const init = m.init;
   const model =
     m.kind === 'mlp'
-      ? { kind: 'mlp' as const, hidden: parseNumberList(m.hidden), activation: m.activation, dropout: num(m.dropout) }
+      ? { kind: 'mlp' as const, hidden: parseNumberList(m.hidden), activation: m.activation, dropout: num(m.dropout), init }
       : m.kind === 'cnn'
-        ? { kind: 'cnn' as const, filters: parseNumberList(m.filters), dense: num(m.dense), dropout: num(m.dropout), activation: m.activation }
+        ? { kind: 'cnn' as const, filters: parseNumberList(m.filters), dense: num(m.dense), dropout: num(m.dropout), activation: m.activation, init }
         : m.kind === 'resnet20' || m.kind === 'resnet18'
-          ? { kind: m.kind, width: num(m.width), activation: m.activation }
+          ? { kind: m.kind, width: num(m.width), activation: m.activation, init }
           : m.kind === 'wrn'
-            ? { kind: 'wrn' as const, depth: num(m.depth), widen: num(m.widen), activation: m.activation }
+            ? { kind: 'wrn' as const, depth: num(m.depth), widen: num(m.widen), activation: m.activation, init }
             : { kind: 'layers' as const, path: m.path.trim() };
   const labelColumn = d.data.labelColumn.trim();
   return {
@@ -116,6 +119,7 @@ export function draftToInput(d: FormDraft): RunConfigInput {
       beta2: num(d.optimizer.beta2),
       weightDecay: num(d.optimizer.weightDecay),
       weightDecayMode: d.optimizer.weightDecayMode,
+      weightDecayParams: d.optimizer.weightDecayParams,
       gradClip: numOrNull(d.optimizer.gradClip),
     },
     schedule: {
@@ -187,6 +191,7 @@ export function configToDraft(c: RunConfig): FormDraft {
       depth: m.kind === 'wrn' ? m.depth : 16,
       widen: m.kind === 'wrn' ? m.widen : 4,
       path: m.kind === 'layers' ? m.path : '',
+      init: m.kind === 'layers' ? 'pytorch' : m.init,
     },
     optimizer: {
       kind: c.optimizer.kind,
@@ -197,6 +202,7 @@ export function configToDraft(c: RunConfig): FormDraft {
       beta2: c.optimizer.beta2,
       weightDecay: c.optimizer.weightDecay,
       weightDecayMode: c.optimizer.weightDecayMode,
+      weightDecayParams: c.optimizer.weightDecayParams,
       gradClip: blank(c.optimizer.gradClip),
     },
     schedule: {

@@ -177,7 +177,28 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX analysis_jobs_run ON analysis_jobs(run_id);
     `,
   },
+  {
+    version: 4,
+    name: 'stored runs keep the initialisation and weight-decay mask they were trained with',
+    // model.init (default 'pytorch') and optimizer.weightDecayParams (default 'all') are new
+    // settings; every run and sweep stored before them was built with He/Glorot init and decayed
+    // kernels only. Writing those values into the stored configs keeps a resume, a fresh-weights
+    // analysis and a duplicate of an old run exactly what it was.
+    sql: pinTrainedDefaults('runs', 'config', '$') + pinTrainedDefaults('sweeps', 'spec', '$.base'),
+  },
 ];
+
+/** SQL of migration 4 for the run config stored at `path` in `table`.`column` (JSON text). */
+function pinTrainedDefaults(table: string, column: string, path: string): string {
+  const valid = `json_valid(${column})`;
+  return `
+    UPDATE ${table} SET ${column} = json_set(${column}, '${path}.model.init', 'he-normal')
+      WHERE ${valid} AND json_extract(${column}, '${path}.model.kind') <> 'layers'
+        AND json_type(${column}, '${path}.model.init') IS NULL;
+    UPDATE ${table} SET ${column} = json_set(${column}, '${path}.optimizer.weightDecayParams', 'weights-only')
+      WHERE ${valid} AND json_type(${column}, '${path}.optimizer') = 'object'
+        AND json_type(${column}, '${path}.optimizer.weightDecayParams') IS NULL;`;
+}
 
 /** Apply every migration newer than the database's version. Returns the versions applied. */
 export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
