@@ -124,22 +124,25 @@ export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
  * Copy checkpointed weights and batch-norm state into live variables (shapes checked, so a
  * checkpoint of another model config fails with a message instead of training garbage), then
  * dispose the loaded weight tensors. Optimizer tensors are left to the caller (Stepper.setState).
+ * `skipParams` leaves the marked weights as they are (fine-tuning's new head).
  */
 export function assignModelState(
   source: string,
   target: { params: tf.Variable[]; state: tf.Variable[] },
   contents: CheckpointContents,
+  skipParams?: readonly boolean[],
 ): void {
-  assignGroup(source, 'weights', target.params, contents.params);
+  assignGroup(source, 'weights', target.params, contents.params, skipParams);
   assignGroup(source, 'batch-norm state', target.state, contents.state);
 }
 
-function assignGroup(source: string, what: string, vars: tf.Variable[], saved: tf.Tensor[]): void {
+function assignGroup(source: string, what: string, vars: tf.Variable[], saved: tf.Tensor[], skip?: readonly boolean[]): void {
   if (vars.length !== saved.length) {
     throw new Error(`checkpoint ${source} holds ${saved.length} ${what} tensors but the model has ${vars.length}: it was written for a different model config`);
   }
   vars.forEach((v, i) => {
     const s = saved[i];
+    if (skip?.[i]) return;
     if (!s || s.shape.join('x') !== v.shape.join('x')) {
       throw new Error(`checkpoint ${source}: ${what} tensor ${i} has shape [${s?.shape ?? '?'}] but the model expects [${v.shape}]: it was written for a different model config`);
     }

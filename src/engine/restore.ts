@@ -5,7 +5,7 @@ import { initBackend } from './backend';
 import { assignModelState, disposeContents, loadCheckpoint } from './checkpoint';
 import { loadDataset } from './data/index';
 import type { Dataset } from './data/types';
-import { buildModel } from './models/index';
+import { buildStartModel } from './start-weights';
 import type { EngineModel } from './types';
 
 export interface RestoredRun {
@@ -28,7 +28,8 @@ export async function restoreForAnalysis(
 ): Promise<RestoredRun> {
   await initBackend(config.backend, { threads: config.threads });
   const dataset = await loadDataset(config.data, { seed: config.seed, onProgress: opts.onProgress });
-  const model = await buildModel(config.model, dataset.inputShape, dataset.numClasses, config.seed);
+  // Without a checkpoint, the weights the run started from (its fine-tuning source, if any).
+  const model = await buildStartModel(config, dataset, { applyInit: checkpointPath === null });
   if (!checkpointPath) return { model, dataset, epoch: 0, step: 0 };
   try {
     const ck = await loadCheckpoint(checkpointPath);

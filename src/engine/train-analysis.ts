@@ -22,8 +22,13 @@ export { analysisDue } from '../shared/hessian-schedule';
  * run — and from runs with the same seed — are measured on the same loss.
  */
 export function hessianBatch(train: Split, inputShape: number[], size: number, seed: number): { x: tf.Tensor; y: tf.Tensor1D } {
+  return fixedSample(train, inputShape, size, seed, HESSIAN_BATCH_SALT);
+}
+
+/** `size` training examples (all, if fewer) in an order fixed by the seed and the caller's salt. */
+export function fixedSample(train: Split, inputShape: number[], size: number, seed: number, salt: number): { x: tf.Tensor; y: tf.Tensor1D } {
   const n = Math.min(size, train.n);
-  const order = new Rng(seed).fork(HESSIAN_BATCH_SALT).shuffle(Int32Array.from({ length: train.n }, (_, i) => i));
+  const order = new Rng(seed).fork(salt).shuffle(Int32Array.from({ length: train.n }, (_, i) => i));
   const dim = inputShape.reduce((a, b) => a * b, 1);
   const xs = new Float32Array(n * dim);
   const ys = new Int32Array(n);

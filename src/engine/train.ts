@@ -12,7 +12,8 @@ import { loadDataset } from './data/index';
 import type { Dataset } from './data/types';
 import { evaluateSplit, type SplitScore } from './evaluate';
 import { MetricsAccumulator, type WindowTotals } from './metrics-accumulator';
-import { buildModel } from './models/index';
+import { buildStartModel } from './start-weights';
+import { checkProbe, measureAtEnd } from './train-probe';
 import { createStepper } from './optim/index';
 import { learningRateAt, learningRateRange } from './optim/schedule';
 import { Rng } from './rng';
@@ -92,7 +93,7 @@ class TrainingRun {
   private epochTotals = { examples: 0, lossSum: 0, correctSum: 0 };
   private windowStart = performance.now();
   private lastLr = 0;
-  private last: { train?: SplitScore; test?: SplitScore; val?: SplitScore; sharpness?: number; lambdaMax?: number } = {};
+  private last: { train?: SplitScore; test?: SplitScore; val?: SplitScore; sharpness?: number; lambdaMax?: number; probe?: Record<string, number> } = {};
 
   constructor(
     private readonly config: RunConfig,
@@ -119,7 +120,9 @@ class TrainingRun {
       onProgress: (p) => this.emit({ event: 'progress', runId: opts.runId, phase: p.phase, done: p.done, total: p.total, message: p.message }),
     });
     this.emit({ event: 'log', runId: opts.runId, level: 'info', message: `data: ${data.name} from ${data.source} (${data.train.n} train, ${data.validation?.n ?? 0} validation, ${data.test.n} test)` });
-    const model: EngineModel = await buildModel(config.model, data.inputShape, data.numClasses, config.seed);
+    checkProbe(config.mSharpness, data);
+    // A resumed run's own checkpoint holds every weight: the fine-tuning source is read only at the start.
+    const model: EngineModel = await buildStartModel(config, data, { applyInit: !opts.resumeFrom });
     this.model = model;
     this.stepper = createStepper(model, { optimizer: config.optimizer, sam: config.sam, seed: config.seed, lrRange: learningRateRange(config) });
     if (opts.resumeFrom) await this.restore(opts.resumeFrom);
@@ -145,6 +148,11 @@ class TrainingRun {
       await this.endOfEpoch(data, stepsPerEpoch);
     }
     if (!this.last.test) this.last.test = await evaluateSplit(model, data.test, config.batchSize);
+    if (config.mSharpness && !this.last.probe) {
+      const probe = await measureAtEnd(config.mSharpness, config.batchSize, config.seed, model, data);
+      this.last.probe = probe.metrics;
+      this.emit({ event: 'log', runId: opts.runId, level: 'info', message: probe.summary });
+    }
     return this.doneEvent(backend.name);
   }
 
@@ -334,6 +342,7 @@ class TrainingRun {
     if (l.val) Object.assign(metrics, { valAccuracy: l.val.accuracy, valLoss: l.val.loss });
     if (l.sharpness !== undefined) metrics.sharpness = l.sharpness;
     if (l.lambdaMax !== undefined) metrics.lambdaMax = l.lambdaMax;
+    if (l.probe) Object.assign(metrics, l.probe);
     return { event: 'done', runId: this.opts.runId, backend, metrics, epochs: this.pos.epoch, steps: this.pos.step, elapsedMs: this.elapsed() };
   }
 

@@ -11,6 +11,12 @@ export interface EngineModel {
    * β), in the order of `params`. SAM-ON (Mueller et al. 2023) perturbs only these. Absent = none.
    */
   readonly normalization?: readonly boolean[];
+  /**
+   * Optional: true where params[i] belongs to the classifier head (the last layer, which maps
+   * features to class logits), in the order of `params`. Fine-tuning with a new head (init.head
+   * "new") copies every other parameter from the source checkpoint and keeps these fresh.
+   */
+  readonly head?: readonly boolean[];
   /** Non-trainable state such as batch-norm running statistics (checkpointed, never perturbed by SAM). */
   readonly state: tf.Variable[];
   readonly paramCount: number;

@@ -1,4 +1,4 @@
-// A tiny hash router: "#/runs", "#/new", "#/sweep", "#/run/12", "#/compare?ids=1,2".
+// A tiny hash router: "#/runs", "#/new", "#/sweep", "#/sweeps/3", "#/run/12", "#/compare?ids=1,2&group=1".
 // Hash routes work from file:// (Electron) and from the browser door's static server alike.
 import { ref, readonly } from 'vue';
 
@@ -6,8 +6,9 @@ export type Route =
   | { name: 'runs' }
   | { name: 'new' }
   | { name: 'sweep' }
+  | { name: 'sweep-page'; id: number }
   | { name: 'run'; id: number; tab: 'curves' | 'spectra' }
-  | { name: 'compare'; ids: number[] };
+  | { name: 'compare'; ids: number[]; group?: boolean };
 
 export function parseHash(hash: string): Route {
   const [path, query = ''] = hash.replace(/^#/, '').split('?');
@@ -15,12 +16,13 @@ export function parseHash(hash: string): Route {
   const parts = path.split('/').filter(Boolean);
   if (parts[0] === 'new') return { name: 'new' };
   if (parts[0] === 'sweep') return { name: 'sweep' };
+  if (parts[0] === 'sweeps' && Number(parts[1]) > 0) return { name: 'sweep-page', id: Number(parts[1]) };
   if (parts[0] === 'run' && Number(parts[1]) > 0) {
     return { name: 'run', id: Number(parts[1]), tab: parts[2] === 'spectra' ? 'spectra' : 'curves' };
   }
   if (parts[0] === 'compare') {
     const ids = (params.get('ids') ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
-    return { name: 'compare', ids };
+    return params.get('group') === '1' ? { name: 'compare', ids, group: true } : { name: 'compare', ids };
   }
   return { name: 'runs' };
 }
@@ -30,7 +32,9 @@ export function routeHash(r: Route): string {
     case 'run':
       return `#/run/${r.id}${r.tab === 'spectra' ? '/spectra' : ''}`;
     case 'compare':
-      return `#/compare?ids=${r.ids.join(',')}`;
+      return `#/compare?ids=${r.ids.join(',')}${r.group ? '&group=1' : ''}`;
+    case 'sweep-page':
+      return `#/sweeps/${r.id}`;
     default:
       return `#/${r.name}`;
   }

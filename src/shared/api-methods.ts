@@ -8,6 +8,8 @@ export const API_METHOD_NAMES = [
   'createRun',
   'previewSweep',
   'createSweep',
+  'listSweeps',
+  'getSweep',
   'stopRun',
   'cancelRun',
   'resumeRun',

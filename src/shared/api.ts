@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { issuesToFieldErrors } from './unknown-keys';
 import { runConfigSchema, type RunConfig, type BackendName, type DatasetName } from './config';
 import type { BackendReport, FinalMetrics, LandscapeEvent, RunBackend, SpectrumEvent, TrainerEvent } from './events';
-import { sweepSpecSchema, type SweepRunPlan } from './sweep';
+import { sweepSpecSchema, type SweepRunPlan, type SweepSpec } from './sweep';
+import type { StudyKind, SweepState } from './studies/phases';
 import { API_METHOD_NAMES, type ApiMethodName } from './api-methods';
 
 export const RUN_STATUSES = ['queued', 'running', 'done', 'failed', 'interrupted', 'cancelled'] as const;
@@ -179,6 +180,28 @@ export interface PytorchExportInfo {
   commands: { single: string; torchrun: string; manual: string };
 }
 
+/** A sweep in the sweep list: what it is and how far it got. */
+export interface SweepSummary {
+  id: number;
+  name: string;
+  createdAt: number;
+  /** The paper's study it runs, null for a plain grid. */
+  study: StudyKind | null;
+  runCount: number;
+  /** Where it is: "grid: 3 of 12 runs still to finish", "done", or why it stopped. */
+  status: string;
+  complete: boolean;
+}
+
+/** One sweep with its spec, the record of its phases and its runs (all phases, oldest first). */
+export interface SweepDetail extends SweepSummary {
+  spec: SweepSpec;
+  state: SweepState | null;
+  runs: RunSummary[];
+  /** The phases still to come, in words (the tuning protocol's retraining before it starts). */
+  later: string[];
+}
+
 /** Pushed to subscribers: every trainer event, run status changes and analysis jobs. */
 export type StudioEvent =
   | { type: 'run-event'; runId: number; event: TrainerEvent }
@@ -200,6 +223,8 @@ export const apiRequestSchemas = {
   createRun: z.tuple([runConfigSchema, z.strictObject({ name: runNameSchema.optional(), tags: runTagsSchema.optional() }).default({})]),
   previewSweep: z.tuple([sweepSpecSchema]),
   createSweep: z.tuple([sweepSpecSchema]),
+  listSweeps: z.tuple([]),
+  getSweep: z.tuple([id]),
   stopRun: z.tuple([id]),
   cancelRun: z.tuple([id]),
   resumeRun: z.tuple([id]),
@@ -229,6 +254,9 @@ export interface StudioApi {
   createRun(config: unknown, opts?: { name?: string; tags?: string[] }): Promise<RunSummary>;
   previewSweep(spec: unknown): Promise<SweepRunPlan[]>;
   createSweep(spec: unknown): Promise<{ sweepId: number; runs: RunSummary[] }>;
+  listSweeps(): Promise<SweepSummary[]>;
+  /** A sweep with its phases and runs; a study sweep's later phases start by themselves. */
+  getSweep(id: number): Promise<SweepDetail>;
   stopRun(id: number): Promise<RunSummary>;
   cancelRun(id: number): Promise<RunSummary>;
   resumeRun(id: number): Promise<RunSummary>;

@@ -2,6 +2,7 @@
 // the trainer process and the store. Everything here must stay free of Node, Electron and Vue.
 import { z } from 'zod';
 import { issuesToFieldErrors, type FieldError } from './unknown-keys';
+import { initSchema, mSharpnessSchema, studyConfigIssues } from './config-studies';
 
 export { fieldPath, type FieldError } from './unknown-keys';
 
@@ -59,6 +60,17 @@ export const dataSchema = z
     testLimit: positiveInt('data.testLimit').nullable().default(null),
     /** Fraction of the training set held out for validation. */
     validationSplit: z.number().min(0, 'data.validationSplit must be ≥ 0').max(0.5, 'data.validationSplit must be ≤ 0.5').default(0),
+    /**
+     * Keep only these classes (the data set's own label indices), relabelled 0…k−1 in this order;
+     * null = all. Applied before every split and limit. The fine-tuning study pre-trains on some
+     * classes and fine-tunes on the others.
+     */
+    classes: z
+      .array(z.number({ error: 'data.classes[i] must be a class index' }).int('data.classes[i] must be a whole number').min(0, 'data.classes[i] must be ≥ 0'))
+      .min(2, 'data.classes needs at least 2 classes (a classifier needs two)')
+      .max(1000)
+      .nullable()
+      .default(null),
     /** Fraction of training labels replaced at random (seeded); SAM's label-noise robustness result. */
     labelNoise: z.number().min(0, 'data.labelNoise must be between 0 and 1').max(1, 'data.labelNoise must be between 0 and 1').default(0),
     augment: z
@@ -161,6 +173,14 @@ export const modelSchema = z.discriminatedUnion(
       kind: z.literal('layers'),
       /** model.json of a tfjs Layers model (weights beside it), fine-tuned. */
       path: z.string().min(1, 'model.path must name a model.json'),
+      /**
+       * Its batch-norm layers: 'train' (γ, β trained; batch statistics while training, running
+       * averages moved in SAM's first pass only) or 'frozen' (inference mode throughout: running
+       * statistics, γ and β fixed, as Keras fine-tuning advises).
+       */
+      batchNorm: z.enum(['train', 'frozen'], { error: () => 'model.batchNorm must be "train" or "frozen"' }).default('train'),
+      /** Its dropout layers: 'keep' (their rates; masks keyed by the step, shared by SAM's passes) or 'off'. */
+      dropout: z.enum(['keep', 'off'], { error: () => 'model.dropout must be "keep" or "off"' }).default('keep'),
     }),
   ],
   { error: () => 'unknown model.kind; choose one of: mlp, cnn, resnet20, resnet18, wrn, layers' },
@@ -350,6 +370,10 @@ export const runConfigSchema = z
     schedule: scheduleSchema.default(scheduleSchema.parse({})),
     sam: samSchema.nullable().default(null),
     hessian: hessianSchema.nullable().default(null),
+    /** Start from another run's weights (fine-tuning); null = the seeded initialisation. */
+    init: initSchema.nullable().default(null),
+    /** m-sharpness and the eval-mode train accuracy measured at the end of training; null = not measured. */
+    mSharpness: mSharpnessSchema.nullable().default(null),
     /** Checkpoint every N epochs (and always at the end). */
     checkpointEvery: positiveInt('checkpointEvery').default(1),
     /** Emit a step metrics event every N steps. */
@@ -357,6 +381,7 @@ export const runConfigSchema = z
   })
   .superRefine((c, ctx) => {
     if (c.sam) for (const issue of samIssues({ batchSize: c.batchSize, model: c.model, sam: c.sam })) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of studyConfigIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     if (c.optimizer.weightDecayMode === 'loss' && c.optimizer.kind === 'adamw' && c.optimizer.weightDecay > 0) {
       // Not an error: adamw decouples by definition; the engine ignores weightDecayMode for it.
     }

@@ -19,7 +19,14 @@ const DATA_LABEL: Record<DatasetName, string> = {
 const BASE_LABEL = { sgd: 'SGD', adam: 'Adam', adamw: 'AdamW' } as const;
 
 export function dataLabel(c: RunConfig): string {
-  return `${DATA_LABEL[c.data.name]}${c.data.labelNoise > 0 ? ` ${Math.round(c.data.labelNoise * 100)}% noise` : ''}`;
+  const classes = c.data.classes ? ` classes ${classesText(c.data.classes)}` : '';
+  return `${DATA_LABEL[c.data.name]}${classes}${c.data.labelNoise > 0 ? ` ${Math.round(c.data.labelNoise * 100)}% noise` : ''}`;
+}
+
+/** "0–4" for a run of three or more consecutive classes, else "0, 2, 7". */
+export function classesText(classes: readonly number[]): string {
+  const consecutive = classes.every((c, i) => i === 0 || c === classes[i - 1] + 1);
+  return consecutive && classes.length > 2 ? `${classes[0]}–${classes[classes.length - 1]}` : classes.join(', ');
 }
 
 export function modelLabel(m: ModelConfig): string {

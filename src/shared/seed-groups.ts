@@ -8,14 +8,15 @@ import { methodLabel } from './run-name';
 
 /**
  * Key identifying runs that are repeats of one experiment: equal but for the seed, the name, and
- * settings that do not change what is trained (analysis schedule, logging, checkpoints, backend).
+ * settings that do not change what is trained (analysis schedule, the end-of-run m-sharpness
+ * measure, logging, checkpoints, backend).
  */
 export function seedGroupKey(c: RunConfig): string {
   return JSON.stringify(experimentOf(c));
 }
 
-function experimentOf(c: RunConfig): Omit<RunConfig, 'seed' | 'name' | 'hessian' | 'logEvery' | 'checkpointEvery' | 'backend'> {
-  const { seed: _s, name: _n, hessian: _h, logEvery: _l, checkpointEvery: _c, backend: _b, ...rest } = c;
+function experimentOf(c: RunConfig): Omit<RunConfig, 'seed' | 'name' | 'hessian' | 'mSharpness' | 'logEvery' | 'checkpointEvery' | 'backend'> {
+  const { seed: _s, name: _n, hessian: _h, mSharpness: _m, logEvery: _l, checkpointEvery: _c, backend: _b, ...rest } = c;
   return rest;
 }
 

@@ -10,6 +10,8 @@ import {
   type RunConfig,
   type RunConfigInput,
 } from './config';
+import { studySchema, studySpecIssues } from './studies/schema';
+import type { PhaseName } from './studies/phases';
 
 /** A grid bigger than this is a typo (or an attack), not a study: each run is a process and a row. */
 export const MAX_SWEEP_RUNS = 1000;
@@ -29,14 +31,18 @@ export const sweepSpecSchema = z
     seeds: z.array(z.number().int().min(0)).min(1, 'pick at least one seed').default([0]),
     /** Add one SGD (no-SAM) run per lr × seed. Practitioners compare against it, so on by default. */
     baseline: z.boolean().default(true),
+    /** One of the SAM paper's studies (src/shared/studies/), run as phases of this sweep; null = a plain grid. */
+    study: studySchema.nullable().default(null),
   })
   .superRefine((s, ctx) => {
-    // At most this many (variants that cannot chunk take only the whole-batch m).
+    // At most this many (variants that cannot chunk take only the whole-batch m). A study's later
+    // phase adds at most as many runs again (the tuning protocol's retraining).
     const grid = Math.max(1, s.variants.length) * s.rho.length * s.m.length * s.p.length;
     const runs = s.seeds.length * Math.max(1, s.lr.length) * ((s.baseline ? 1 : 0) + grid);
     if (runs > MAX_SWEEP_RUNS) {
       ctx.addIssue({ code: 'custom', path: ['rho'], message: `this sweep would create up to ${runs.toLocaleString('en-US')} runs; at most ${MAX_SWEEP_RUNS.toLocaleString('en-US')} (use fewer ρ, m, p, variant, lr or seed values)` });
     }
+    for (const issue of studySpecIssues(s)) ctx.addIssue({ code: 'custom', ...issue });
   });
 export type SweepSpec = z.output<typeof sweepSpecSchema>;
 export type SweepSpecInput = z.input<typeof sweepSpecSchema>;
@@ -45,6 +51,8 @@ export interface SweepRunPlan {
   name: string;
   config: RunConfig;
   baseline: boolean;
+  /** The study phase the run belongs to (absent in a plain grid). */
+  phase?: PhaseName;
 }
 
 /** The runs a sweep creates, baselines first. Every config is validated (m must divide the batch). */

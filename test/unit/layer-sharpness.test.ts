@@ -72,7 +72,7 @@ describe('layer groups', () => {
     try {
       const path = await saveLayersModel(keras, dir);
       for (let load = 0; load < 2; load++) {
-        const imported = await buildModel({ kind: 'layers', path }, [6], 3, 0);
+        const imported = await buildModel({ kind: 'layers', path, batchNorm: 'train', dropout: 'keep' }, [6], 3, 0);
         const lg = layerGroups(imported.params);
         expect(lg.map((x) => `${x.name}:${x.tensors.join('+')}:${x.paramCount}`)).toEqual([
           `${keras.layers[0].name}:kernel+bias:35`,

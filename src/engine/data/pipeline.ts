@@ -1,5 +1,6 @@
 // The steps every source goes through, in this order (each seeded from the run seed through its
 // own forked stream, so changing one option does not reshuffle the others):
+//   0. data.classes keeps only the classes named, relabelled 0…k−1 (class-subset.ts);
 //   1. test set: the source's own, or — when it has none (CSV, image folder) — a held-out
 //      fraction (data.testSplit, default 0.2) of the examples;
 //   2. the training pool is shuffled (and, with data.limit, cut to ⌈limit / (1 − validationSplit)⌉);
@@ -11,6 +12,7 @@
 import type { DataConfig } from '../../shared/config';
 import { Rng } from '../rng';
 import { DataError } from './errors';
+import { selectClasses } from './class-subset';
 import { applyLabelNoise } from './label-noise';
 import { chooseNormalization, gatherNormalized } from './normalize';
 import { featureSize, type RawDataset, type RawSplit } from './raw';
@@ -27,7 +29,7 @@ function takeSplit(src: RawSplit, rows: Int32Array, rowSize: number, norm: Norma
 }
 
 /** Config fields the pipeline reads (DataConfig plus the optional testSplit). */
-export type PipelineConfig = Pick<DataConfig, 'limit' | 'testLimit' | 'validationSplit' | 'labelNoise'> & { testSplit?: number };
+export type PipelineConfig = Pick<DataConfig, 'limit' | 'testLimit' | 'validationSplit' | 'labelNoise'> & { testSplit?: number; classes?: number[] | null };
 
 /**
  * What the pipeline decides for a run, before any feature is copied: which raw rows are
@@ -48,6 +50,7 @@ export interface DatasetPlan {
   normalization: Normalization;
 }
 
+/** `raw` is the source after selectClasses (rows and labels are the subset's). */
 export function planDataset(raw: RawDataset, cfg: PipelineConfig, seed: number): DatasetPlan {
   const rng = new Rng(seed);
   const trainRng = rng.fork(1);
@@ -91,7 +94,9 @@ export function planDataset(raw: RawDataset, cfg: PipelineConfig, seed: number):
   return { trainRows, valRows, testRows, testFrom: raw.test ? 'test' : 'train', trainLabels, noisyIndices, normalization };
 }
 
-export function finalizeDataset(raw: RawDataset, cfg: PipelineConfig, seed: number): Dataset {
+export function finalizeDataset(source: RawDataset, cfg: PipelineConfig, seed: number): Dataset {
+  // 0. class subset (before any split or limit).
+  const raw = selectClasses(source, cfg.classes);
   const plan = planDataset(raw, cfg, seed);
   const rowSize = featureSize(raw.inputShape);
   const norm = plan.normalization;

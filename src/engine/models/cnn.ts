@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { EngineModel } from '../types';
 import { Rng } from '../rng';
 import { dropoutModel } from './dropout-model';
-import { VariableStore } from './init';
+import { HEAD_LAYER, VariableStore } from './init';
 import type { InitScheme } from '../../shared/config';
 import { type Activation, conv, dense } from './layers';
 import { asImages, imageShape } from './shape';
@@ -33,7 +33,7 @@ export function buildCnn(cfg: CnnConfig, inputShape: number[], numClasses: numbe
   });
   const flat = h * w * c;
   const fc = dense(vs, 'dense', flat, cfg.dense, cfg.activation, init);
-  const head = dense(vs, 'logits', cfg.dense, numClasses, 'linear', init);
+  const head = dense(vs, HEAD_LAYER, cfg.dense, numClasses, 'linear', init);
   return dropoutModel({ kind: 'cnn', vs, inputShape, numClasses, rate: cfg.dropout, rng }, (x, drop) => {
     let t = asImages(x, [h0, w0, c0]);
     for (const block of blocks) t = tf.maxPool(block(t), 2, 2, 'same');

@@ -29,6 +29,7 @@ export function dropoutModel(spec: DropoutModelSpec, forward: (x: tf.Tensor, dro
   return {
     kind: spec.kind,
     params: vs.params,
+    head: vs.head,
     state: vs.state,
     paramCount: vs.paramCount,
     inputShape: spec.inputShape,

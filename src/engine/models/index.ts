@@ -7,7 +7,12 @@ import { loadLayersModel } from './layers-model';
 import { buildMlp } from './mlp';
 import { buildResnet18, buildResnet20, buildWideResnet } from './resnet';
 
-export async function buildModel(cfg: ModelConfig, inputShape: number[], numClasses: number, seed: number): Promise<EngineModel> {
+export interface BuildOptions {
+  /** A fresh classifier head (init.head "new"): the built-in models always have one; a Layers model gets its last Dense layer replaced. */
+  newHead?: boolean;
+}
+
+export async function buildModel(cfg: ModelConfig, inputShape: number[], numClasses: number, seed: number, opts: BuildOptions = {}): Promise<EngineModel> {
   if (!(numClasses >= 2)) throw new Error(`a classifier needs at least 2 classes, got ${numClasses}`);
   switch (cfg.kind) {
     case 'mlp':
@@ -21,6 +26,6 @@ export async function buildModel(cfg: ModelConfig, inputShape: number[], numClas
     case 'wrn':
       return buildWideResnet(cfg.depth, cfg.widen, inputShape, numClasses, seed, cfg);
     case 'layers':
-      return loadLayersModel(cfg.path, inputShape, numClasses);
+      return loadLayersModel(cfg.path, inputShape, numClasses, { batchNorm: cfg.batchNorm, dropout: cfg.dropout, newHead: opts.newHead ?? false, seed });
   }
 }

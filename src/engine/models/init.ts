@@ -79,6 +79,9 @@ export function initLayer(init: Init, l: LayerSpec): { kernel: Float32Array; bia
 
 let instances = 0;
 
+/** Name of the classifier head's layer in every built-in model (mlp, cnn, resnets). */
+export const HEAD_LAYER = 'logits';
+
 /**
  * Collects a model's variables in creation order (checkpoints and flat vectors rely on it).
  * tfjs variable names are global to the engine, so each model instance gets its own prefix.
@@ -87,6 +90,8 @@ export class VariableStore {
   readonly params: tf.Variable[] = [];
   /** Per param: is it a normalisation layer's scale or offset (EngineModel.normalization)? */
   readonly normalization: boolean[] = [];
+  /** Per param: is it the classifier head's (EngineModel.head)? The head is the layer named `logits`. */
+  readonly head: boolean[] = [];
   readonly state: tf.Variable[] = [];
   private names = new Set<string>();
   private readonly prefix = `model${++instances}`;
@@ -96,7 +101,10 @@ export class VariableStore {
     this.names.add(name);
     const v = tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), trainable, `${this.prefix}/${name}`));
     (trainable ? this.params : this.state).push(v);
-    if (trainable) this.normalization.push(normalization);
+    if (trainable) {
+      this.normalization.push(normalization);
+      this.head.push(name.startsWith(`${HEAD_LAYER}/`));
+    }
     return v;
   }
   param(name: string, shape: number[], values: Float32Array): tf.Variable {

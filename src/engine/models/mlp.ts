@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { EngineModel } from '../types';
 import { Rng } from '../rng';
 import { dropoutModel } from './dropout-model';
-import { VariableStore } from './init';
+import { HEAD_LAYER, VariableStore } from './init';
 import type { InitScheme } from '../../shared/config';
 import { type Activation, dense } from './layers';
 
@@ -21,7 +21,7 @@ export function buildMlp(cfg: MlpConfig, inputShape: number[], numClasses: numbe
   const widths = [inDim, ...cfg.hidden];
   const init = { scheme: cfg.init, rng };
   const hidden = cfg.hidden.map((w, i) => dense(vs, `dense${i}`, widths[i], w, cfg.activation, init));
-  const head = dense(vs, 'logits', widths[widths.length - 1], numClasses, 'linear', init);
+  const head = dense(vs, HEAD_LAYER, widths[widths.length - 1], numClasses, 'linear', init);
   return dropoutModel({ kind: 'mlp', vs, inputShape, numClasses, rate: cfg.dropout, rng }, (x, drop) => {
     let h = (x.rank === 2 ? x : tf.reshape(x, [-1, inDim])) as tf.Tensor2D;
     for (const layer of hidden) h = drop(layer(h));

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { EngineModel } from '../types';
 import { Rng } from '../rng';
 import type { InitScheme } from '../../shared/config';
-import { type Init, VariableStore } from './init';
+import { HEAD_LAYER, type Init, VariableStore } from './init';
 import { type Activation, type ForwardOpts, activate, batchNorm, conv, dense } from './layers';
 import { asImages, imageShape } from './shape';
 
@@ -79,11 +79,12 @@ function buildResidual(layout: Layout, o: ResidualOptions, inputShape: number[],
     }
   });
   const finalBn = layout.preActivation ? batchNorm(ctx.vs, 'final/bn', c) : null;
-  const head = dense(ctx.vs, 'logits', c, numClasses, 'linear', ctx.init);
+  const head = dense(ctx.vs, HEAD_LAYER, c, numClasses, 'linear', ctx.init);
   return {
     kind: layout.kind,
     params: ctx.vs.params,
     normalization: ctx.vs.normalization,
+    head: ctx.vs.head,
     state: ctx.vs.state,
     paramCount: ctx.vs.paramCount,
     inputShape,

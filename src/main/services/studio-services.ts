@@ -20,10 +20,13 @@ import {
   type SeriesQuery,
   type StudioApi,
   type StudioEvent,
+  type SweepDetail,
+  type SweepSummary,
 } from '../../shared/api';
 import { validateRunConfig, type RunConfig } from '../../shared/config';
 import type { LandscapeEvent, SpectrumEvent } from '../../shared/events';
-import { expandSweep, type SweepRunPlan } from '../../shared/sweep';
+import type { SweepRunPlan } from '../../shared/sweep';
+import { SweepPhases } from './sweep-phases';
 import { exportReport, REPORT_MIME, type PdfRenderer } from './reports/index';
 import { defaultRunName, derivedName } from './run-names';
 import { autoRunName, isAutomaticName } from '../../shared/run-name';
@@ -54,6 +57,7 @@ export class StudioServicesImpl implements StudioApi {
   readonly store: Store;
   private readonly scheduler: RunScheduler;
   private readonly analyses: AnalysisQueue;
+  private readonly phases: SweepPhases;
   private readonly listeners = new Set<(e: StudioEvent) => void>();
   private backendsCache: AppInfo['backends'] | null = null;
 
@@ -77,6 +81,16 @@ export class StudioServicesImpl implements StudioApi {
       stopGraceMs: o.stopGraceMs,
       silenceLimitMs: o.silenceLimitMs,
     });
+    this.phases = new SweepPhases({ store: o.store, enqueue: (ids) => this.enqueueAll(ids) });
+    // A study sweep's next phase starts when the runs of its last phase have settled.
+    this.subscribe((e) => {
+      if (e.type === 'run-updated') this.phases.onRunChanged(e.run);
+    });
+  }
+
+  private enqueueAll(ids: number[]): void {
+    for (const id of ids) this.scheduler.enqueue(id);
+    for (const id of ids) this.scheduler.publishRun(id);
   }
 
   /** Start-up: orphaned `running` rows become `interrupted`; queued rows nobody owns are adopted. */
@@ -94,6 +108,7 @@ export class StudioServicesImpl implements StudioApi {
       const owner = this.store.getRunRecord(r.id)?.ownerPid ?? null;
       if (owner === null || owner === process.pid || !pidAlive(owner)) this.scheduler.enqueue(r.id, this.store.lastCheckpoint(r.id)?.path ?? null);
     }
+    this.phases.recover();
   }
 
   // ---- events ----
@@ -177,24 +192,28 @@ export class StudioServicesImpl implements StudioApi {
     return this.store.getSummary(run.id);
   }
 
+  /** The runs a sweep creates first; a study's later phases are planned when they are due (getSweep says what they will be). */
   async previewSweep(spec: unknown): Promise<SweepRunPlan[]> {
-    return expandSweep(spec as Parameters<typeof expandSweep>[0]);
+    return this.phases.firstPhase('previewSweep', this.phases.parse('previewSweep', spec)).plans;
   }
 
   async createSweep(spec: unknown): Promise<{ sweepId: number; runs: RunSummary[] }> {
-    const plans = expandSweep(spec as Parameters<typeof expandSweep>[0]);
+    const parsed = this.phases.parse('createSweep', spec);
+    const first = this.phases.firstPhase('createSweep', parsed);
     // Every run of a sweep shares the base's data and model paths: checking one checks all.
-    if (plans.length) checkedConfig('createSweep', plans[0].config);
-    const name = (spec as { name: string }).name;
+    if (first.plans.length) checkedConfig('createSweep', first.plans[0].config);
     // Rows first, in one transaction, so a sweep is never half-created; then queue them all.
-    const ids = this.store.db.transaction(() => {
-      const sweepId = this.store.createSweep(name, spec);
-      return { sweepId, runIds: plans.map((p) => this.store.createRun({ name: p.name, config: p.config, sweepId, tags: p.baseline ? ['baseline'] : [], status: 'queued' }).id) };
-    })();
-    for (const id of ids.runIds) this.scheduler.enqueue(id);
-    const runs = ids.runIds.map((id) => this.store.getSummary(id));
-    runs.forEach((r) => this.scheduler.publishRun(r.id));
-    return { sweepId: ids.sweepId, runs };
+    const ids = this.phases.create(parsed, first);
+    this.enqueueAll(ids.runIds);
+    return { sweepId: ids.sweepId, runs: ids.runIds.map((id) => this.store.getSummary(id)) };
+  }
+
+  async listSweeps(): Promise<SweepSummary[]> {
+    return this.phases.list();
+  }
+
+  async getSweep(id: number): Promise<SweepDetail> {
+    return this.phases.detail(id);
   }
 
   async stopRun(id: number): Promise<RunSummary> {
@@ -253,7 +272,7 @@ export class StudioServicesImpl implements StudioApi {
 
   /** Delete a run with the files it owns: its folder (checkpoints) and the reports of it alone. */
   async deleteRun(id: number): Promise<void> {
-    this.store.requireRun(id);
+    const { sweepId } = this.store.requireRun(id);
     this.scheduler.dequeue(id);
     await this.scheduler.kill(id, 'delete');
     await this.analyses.dropRun(id);
@@ -261,6 +280,8 @@ export class StudioServicesImpl implements StudioApi {
     rmSync(this.scheduler.runDir(id), { recursive: true, force: true });
     for (const path of reports) rmSync(path, { force: true });
     this.publish({ type: 'run-deleted', runId: id });
+    // The deleted run may have been the one its sweep's phase was waiting for.
+    if (sweepId !== null) this.phases.advance(sweepId);
   }
 
   // ---- results ----

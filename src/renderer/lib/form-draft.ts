@@ -42,6 +42,9 @@ export interface FormDraft {
     widen: NumIn;
     path: string;
     init: InitScheme;
+    /** An imported Layers model's batch norm and dropout layers. */
+    batchNorm: 'train' | 'frozen';
+    dropoutLayers: 'keep' | 'off';
   };
   optimizer: {
     kind: 'sgd' | 'adam' | 'adamw';
@@ -86,7 +89,7 @@ export function draftToInput(d: FormDraft): RunConfigInput {
           ? { kind: m.kind, width: num(m.width), activation: m.activation, init }
           : m.kind === 'wrn'
             ? { kind: 'wrn' as const, depth: num(m.depth), widen: num(m.widen), activation: m.activation, init }
-            : { kind: 'layers' as const, path: m.path.trim() };
+            : { kind: 'layers' as const, path: m.path.trim(), batchNorm: m.batchNorm, dropout: m.dropoutLayers };
   const labelColumn = d.data.labelColumn.trim();
   return {
     name: str(d.name),
@@ -192,6 +195,8 @@ export function configToDraft(c: RunConfig): FormDraft {
       widen: m.kind === 'wrn' ? m.widen : 4,
       path: m.kind === 'layers' ? m.path : '',
       init: m.kind === 'layers' ? 'pytorch' : m.init,
+      batchNorm: m.kind === 'layers' ? m.batchNorm : 'train',
+      dropoutLayers: m.kind === 'layers' ? m.dropout : 'keep',
     },
     optimizer: {
       kind: c.optimizer.kind,

@@ -19,6 +19,9 @@ export const DEFAULT_LR: Record<FormDraft['optimizer']['kind'], number> = { sgd:
 
 export const useFormStore = defineStore('form', () => {
   const draft = ref<FormDraft>(configToDraft(presetConfig(DEFAULT_PRESET)));
+  /** The lr a preset (or the last optimizer switch) put in the form; while it is untouched, a new
+   * base optimizer brings its own default (a CNN preset's SGD lr of 0.03 would make Adam diverge). */
+  const suggestedLr = ref<number | null>(Number(draft.value.optimizer.lr));
   /** Seeds to train ("0, 1" = two runs of each config) and whether to add the no-SAM baseline. */
   const seedsText = ref('0');
   const withBaseline = ref(false);
@@ -64,6 +67,7 @@ export const useFormStore = defineStore('form', () => {
   function applyPreset(name: PresetName): void {
     const kept = { limit: draft.value.data.limit, testLimit: draft.value.data.testLimit };
     draft.value = configToDraft(presetConfig(name));
+    suggestedLr.value = Number(draft.value.optimizer.lr);
     const keptParts: string[] = [];
     if (kept.limit !== '') (draft.value.data.limit = kept.limit), keptParts.push(`${kept.limit} training examples`);
     if (kept.testLimit !== '') (draft.value.data.testLimit = kept.testLimit), keptParts.push(`${kept.testLimit} test examples`);
@@ -73,14 +77,20 @@ export const useFormStore = defineStore('form', () => {
 
   function loadConfig(c: RunConfig): void {
     draft.value = configToDraft(c);
+    suggestedLr.value = null;
     presetNote.value = null;
     serverErrors.value = [];
   }
 
-  /** Switch the base optimizer; an lr still at the old optimizer's default moves to the new one's. */
+  /** Switch the base optimizer; an lr nobody typed (the old optimizer's default, or the preset's)
+   * moves to the new one's default; a typed lr stays. */
   function setOptimizerKind(kind: FormDraft['optimizer']['kind']): void {
     const o = draft.value.optimizer;
-    if (Number(o.lr) === DEFAULT_LR[o.kind] || o.lr === '') o.lr = DEFAULT_LR[kind];
+    const untouched = o.lr === '' || Number(o.lr) === DEFAULT_LR[o.kind] || Number(o.lr) === suggestedLr.value;
+    if (untouched) {
+      o.lr = DEFAULT_LR[kind];
+      suggestedLr.value = DEFAULT_LR[kind];
+    }
     o.kind = kind;
   }
 

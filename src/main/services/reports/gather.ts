@@ -2,7 +2,8 @@
 import type { Store } from '../store';
 import { groupLabels, seedGroups } from '../../../shared/seed-groups';
 import { machineOf, thisMachine } from './machine';
-import type { RawSeries, ReportData, ReportRun } from './types';
+import { sweepSpecSchema } from '../../../shared/sweep';
+import type { RawSeries, ReportData, ReportRun, ReportStudy } from './types';
 
 export class ReportRunNotFoundError extends Error {
   constructor(readonly runId: number) {
@@ -49,5 +50,18 @@ export function gatherReportData(store: Store, runIds: number[], title?: string,
     if (!run) throw new ReportRunNotFoundError(id);
     runs.push({ run, machine: machineOf(run.backendReport, me), series: rawSeries(store, id), spectra: store.getSpectra(id), landscapes: store.getLandscapes(id) });
   }
-  return { title: title?.trim() || defaultTitle(runs), createdAt: now, runs };
+  return { title: title?.trim() || defaultTitle(runs), createdAt: now, runs, studies: studiesOf(store, runs) };
+}
+
+/** The study sweeps the runs belong to, in order of first appearance. */
+function studiesOf(store: Store, runs: ReportRun[]): ReportStudy[] {
+  const out: ReportStudy[] = [];
+  for (const sweepId of new Set(runs.map((r) => r.run.sweepId).filter((id): id is number => id !== null))) {
+    const sweep = store.getSweep(sweepId);
+    const spec = sweepSpecSchema.safeParse(sweep?.spec);
+    // A spec this version cannot read leaves the runs in the report, without their study section.
+    if (!sweep?.state || !spec.success) continue;
+    out.push({ sweepId, name: sweep.name, spec: spec.data, state: sweep.state, runIds: runs.filter((r) => r.run.sweepId === sweepId).map((r) => r.run.id) });
+  }
+  return out;
 }

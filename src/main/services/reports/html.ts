@@ -5,18 +5,20 @@ import { REPORT_CSS } from './html-style';
 import { configTable, formatDate, groupTable, machineTable, metricsTable, notesSection, runsTable, spectrumTable } from './html-tables';
 import { readSamEffect } from './sam-reading';
 import { hasLayers, layerFigures, layerTable } from './layer-section';
+import { studySections } from './study-section';
 import { esc } from './svg/common';
 import type { ReportData } from './types';
 
 export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
+function figureHtml(f: Figure, counter: { n: number }): string {
+  const n = ++counter.n;
+  return `<figure id="${esc(f.id)}"${f.wide ? ' class="wide"' : ''}>${f.svg}<figcaption><b>Fig. ${n}.</b> ${esc(f.caption)}</figcaption></figure>`;
+}
+
 function figureGrid(figs: Figure[], counter: { n: number }, missing: string): string {
   if (!figs.length) return `<p class="missing">${esc(missing)}</p>`;
-  const items = figs.map((f) => {
-    const n = ++counter.n;
-    return `<figure id="${esc(f.id)}"${f.wide ? ' class="wide"' : ''}>${f.svg}<figcaption><b>Fig. ${n}.</b> ${esc(f.caption)}</figcaption></figure>`;
-  });
-  return `<div class="figs">${items.join('')}</div>`;
+  return `<div class="figs">${figs.map((f) => figureHtml(f, counter)).join('')}</div>`;
 }
 
 export function renderReportHtml(data: ReportData, appVersion = '0.1.0'): string {
@@ -45,6 +47,7 @@ export function renderReportHtml(data: ReportData, appVersion = '0.1.0'): string
 ${groupTable(runs)}
 <h2>Machine and backend</h2>${machineTable(runs)}
 </section>
+${studySections(data, (f) => figureHtml(f, counter))}
 <section id="curves" class="page"><h2>Training curves</h2>
 ${figureGrid(curves, counter, 'No metric series were recorded for these runs.')}
 </section>

@@ -2,6 +2,7 @@
 // the analysis results, not the metric points (those go to the CSV).
 import { METRIC_COLUMNS } from './final-metrics';
 import { readSamEffect } from './sam-reading';
+import { readStudy } from '../../../shared/studies/index';
 import type { ReportData } from './types';
 
 export const REPORT_JSON_VERSION = 1;
@@ -34,6 +35,16 @@ export function toReportJson(data: ReportData): string {
       landscapes: r.landscapes,
     })),
     samReading: readSamEffect(data.runs),
+    // The study sweeps among the runs: their phases, the decision between them, and the reading.
+    studies: (data.studies ?? []).map((s) => ({
+      sweepId: s.sweepId,
+      name: s.name,
+      study: s.spec.study,
+      phases: s.state.phases,
+      decision: s.state.decision,
+      error: s.state.error,
+      reading: readStudy(s.spec, s.state, data.runs.filter((r) => s.runIds.includes(r.run.id)).map((r) => r.run)),
+    })),
   };
   // JSON has no NaN: JSON.stringify writes null for it, which is what a missing value means here.
   return JSON.stringify(doc, null, 2) + '\n';

@@ -2,6 +2,8 @@
 // HTML/CSV/JSON writers are pure functions of this object (and testable without a database).
 import type { RunDetail, Series } from '../../../shared/api';
 import type { LandscapeEvent, SpectrumEvent } from '../../../shared/events';
+import type { SweepState } from '../../../shared/studies/phases';
+import type { SweepSpec } from '../../../shared/sweep';
 
 export interface MachineInfo {
   os: string;
@@ -32,10 +34,22 @@ export interface RawSeries {
   value: number[];
 }
 
+/** A study sweep some of the report's runs belong to (its reading uses the report's runs of it). */
+export interface ReportStudy {
+  sweepId: number;
+  name: string;
+  spec: SweepSpec;
+  state: SweepState;
+  /** Ids of the report's runs that belong to the sweep. */
+  runIds: number[];
+}
+
 export interface ReportData {
   title: string;
   createdAt: number;
   runs: ReportRun[];
+  /** The study sweeps among the runs (none for runs outside a study). */
+  studies?: ReportStudy[];
 }
 
 /** Print report HTML to an A4 PDF at outPath (headless Chromium here, printToPDF in Electron). */

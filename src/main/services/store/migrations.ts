@@ -186,6 +186,13 @@ export const MIGRATIONS: readonly Migration[] = [
     // analysis and a duplicate of an old run exactly what it was.
     sql: pinTrainedDefaults('runs', 'config', '$') + pinTrainedDefaults('sweeps', 'spec', '$.base'),
   },
+  {
+    version: 5,
+    name: 'sweep phases',
+    // A study sweep's phases (which runs each created) and the decision taken between them
+    // (the ρ the tuning protocol chose, and why), as JSON; NULL for a plain grid.
+    sql: `ALTER TABLE sweeps ADD COLUMN state TEXT;`,
+  },
 ];
 
 /** SQL of migration 4 for the run config stored at `path` in `table`.`column` (JSON text). */

@@ -1,5 +1,5 @@
 // Per-run results other than metric points: Hessian spectra, loss-landscape slices, checkpoints,
-// log lines, report artifacts and sweeps. Small tables, JSON payloads, one index each on run.
+// log lines and report artifacts. Small tables, JSON payloads, one index each on run.
 import type Database from 'better-sqlite3';
 import type { ArtifactInfo, ReportFormat } from '../../../shared/api';
 import type { CheckpointEvent, LandscapeEvent, LogEvent, SpectrumEvent } from '../../../shared/events';
@@ -14,13 +14,6 @@ export interface LogLine {
   at: number;
   level: LogEvent['level'];
   message: string;
-}
-
-export interface SweepRecord {
-  id: number;
-  name: string;
-  spec: unknown;
-  createdAt: number;
 }
 
 export class ResultsRepo {
@@ -106,15 +99,5 @@ export class ResultsRepo {
       .prepare('SELECT artifact_id FROM artifact_runs WHERE run_id = ? ORDER BY artifact_id DESC')
       .all(runId) as { artifact_id: number }[];
     return ids.map((r) => this.artifact(r.artifact_id)).filter((a): a is ArtifactInfo => a !== null);
-  }
-
-  createSweep(name: string, spec: unknown): number {
-    const info = this.db.prepare('INSERT INTO sweeps (name, spec, created_at) VALUES (?, ?, ?)').run(name, JSON.stringify(spec), Date.now());
-    return Number(info.lastInsertRowid);
-  }
-
-  sweep(id: number): SweepRecord | null {
-    const row = this.db.prepare('SELECT * FROM sweeps WHERE id = ?').get(id) as { id: number; name: string; spec: string; created_at: number } | undefined;
-    return row ? { id: row.id, name: row.name, spec: JSON.parse(row.spec), createdAt: row.created_at } : null;
   }
 }

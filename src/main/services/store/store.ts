@@ -8,7 +8,9 @@ import type { CheckpointEvent, LandscapeEvent, SpectrumEvent } from '../../../sh
 import { migrate, schemaVersion } from './migrations';
 import { RunsRepo, orphanReason, toSummary, type NewRun, type RunRecord, type RunStateChange } from './runs';
 import { SeriesRepo, type MetricPoint, type RawPoint, type Scope } from './series';
-import { ResultsRepo, type CheckpointInfo, type LogLine, type SweepRecord } from './results';
+import { ResultsRepo, type CheckpointInfo, type LogLine } from './results';
+import { SweepsRepo, type SweepRecord } from './sweeps';
+import type { SweepState } from '../../../shared/studies/phases';
 import { ingestEvents, type StoredEvent } from './ingest';
 import { ProgressBook } from './run-progress';
 import { AnalysisJobsRepo } from './analysis-jobs';
@@ -46,6 +48,7 @@ export class Store {
   readonly series: SeriesRepo;
   readonly results: ResultsRepo;
   readonly jobs: AnalysisJobsRepo;
+  readonly sweeps: SweepsRepo;
   private readonly progress = new ProgressBook();
 
   constructor(readonly path: string, opts: OpenStoreOptions = {}) {
@@ -66,6 +69,7 @@ export class Store {
     this.series = new SeriesRepo(this.db);
     this.results = new ResultsRepo(this.db);
     this.jobs = new AnalysisJobsRepo(this.db);
+    this.sweeps = new SweepsRepo(this.db);
   }
 
   schemaVersion(): number {
@@ -208,11 +212,14 @@ export class Store {
   listArtifacts(runId: number): ArtifactInfo[] {
     return this.results.artifacts(runId);
   }
-  createSweep(name: string, spec: unknown): number {
-    return this.results.createSweep(name, spec);
+  createSweep(name: string, spec: unknown, state: SweepState | null = null): number {
+    return this.sweeps.create(name, spec, state);
   }
   getSweep(id: number): SweepRecord | null {
-    return this.results.sweep(id);
+    return this.sweeps.get(id);
+  }
+  setSweepState(id: number, state: SweepState): void {
+    this.sweeps.setState(id, state);
   }
 
   close(): void {

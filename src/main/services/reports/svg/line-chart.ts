@@ -29,6 +29,8 @@ export interface LineChartSpec {
   yLabel: string;
   series: LineSeries[];
   logY?: boolean;
+  /** Base-10 x axis (a ρ grid 0.01…0.5); points with x ≤ 0 are left out. */
+  logX?: boolean;
   /** Log axis only: show at most this many decades below the maximum (lower values run off the bottom, clipped). */
   logDecades?: number;
   /** Draw y = 0 as a reference line when it is inside the range (e.g. for a gap). */
@@ -89,7 +91,7 @@ function axes(box: Box, xs: Scale, ys: Scale, spec: LineChartSpec): string {
 
 function seriesPath(s: LineSeries, xs: Scale, ys: Scale): string {
   const n = Math.min(s.x.length, s.y.length);
-  const ok = (i: number) => Number.isFinite(s.x[i]) && Number.isFinite(s.y[i]) && (!ys.log || s.y[i] > 0);
+  const ok = (i: number) => Number.isFinite(s.x[i]) && Number.isFinite(s.y[i]) && (!ys.log || s.y[i] > 0) && (!xs.log || s.x[i] > 0);
   let out = '';
   if (s.line !== false) {
     let d = '';
@@ -125,11 +127,12 @@ export function lineChart(input: LineChartSpec): string {
   const box: Box = { left: 56, top: 28 + lg.height, right: width - 12, bottom: height - 36 };
   let out = openSvg(width, height, spec.title, 'line', spec.id) + lg.svg;
   const logY = spec.logY === true;
-  const xe = extent(spec.series.flatMap((s) => s.x.filter((_, i) => Number.isFinite(s.y[i]) && (!logY || s.y[i] > 0))), false);
+  const logX = spec.logX === true;
+  const xe = extent(spec.series.flatMap((s) => s.x.filter((_, i) => Number.isFinite(s.y[i]) && (!logY || s.y[i] > 0))), logX);
   const ye = extent(spec.series.flatMap((s) => s.y as number[]), logY);
   if (ye && logY && spec.logDecades) ye[0] = Math.max(ye[0], ye[1] / 10 ** spec.logDecades);
   if (!xe || !ye) return out + emptyMessage(box, spec.emptyText ?? 'no data recorded') + '</svg>';
-  const xs = linearScale(xe, [box.left, box.right], Math.max(3, Math.floor((box.right - box.left) / 60)));
+  const xs = logX ? logScale(xe, [box.left, box.right]) : linearScale(xe, [box.left, box.right], Math.max(3, Math.floor((box.right - box.left) / 60)));
   // About one y label per 28 px, so labels never collide however much room the legend took.
   const ys = logY ? logScale(ye, [box.bottom, box.top]) : linearScale(ye, [box.bottom, box.top], Math.max(2, Math.min(6, Math.floor((box.bottom - box.top) / 28))));
   // Ids share one namespace across all inline SVGs of the HTML page, so each clip gets its own.
