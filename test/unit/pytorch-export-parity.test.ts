@@ -5,7 +5,8 @@
 // ranks (the all-reduce before the ascent), p = ∞, ASAM, m-sharpness as per-rank ε̂ (one and two
 // chunks per rank), and every deterministic variant: GSAM (with a cosine schedule moving ρ_t),
 // ESAM (its weight mask and row selection across two ranks), LookSAM, Friendly-SAM and SAM-ON
-// (a ResNet's batch norms, softplus for its ReLUs), with SGD (Nesterov, L2 in the loss, clipping), Adam and AdamW.
+// (a ResNet's batch norms, softplus for its ReLUs), with SGD (Nesterov, L2 in the loss, clipping), Adam and AdamW;
+// and a fine-tuning run (init from another run's checkpoint, a new head) on a class subset (data.classes).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +65,35 @@ async function weights(path: string): Promise<Float32Array[]> {
   return out;
 }
 
+/** Trains `input` in the app and as the export on `ranks` processes; checks the weights and measurements agree. */
+async function expectParity(input: RunConfigInput, here: string, c: { ranks: 1 | 2; steps: number; tolerance?: number }): Promise<void> {
+  const app = await trainCollect(input, { runId: null, workDir: join(here, 'app') });
+  expect(app.result.event).toBe('done');
+  await exportConfig(input, join(here, 'pytorch'));
+  const py = await runTrainScript(join(here, 'pytorch'), { world: c.ranks });
+  const done = py.events.at(-1) as Extract<TrainerEvent, { event: 'done' }>;
+  expect(done).toMatchObject({ event: 'done', backend: `pytorch-ddp×${c.ranks}`, steps: c.steps, worldSize: c.ranks });
+
+  const appCk = (app.events.filter((e) => e.event === 'checkpoint').at(-1) as Extract<TrainerEvent, { event: 'checkpoint' }>).path;
+  const [a, b, w0] = await Promise.all([weights(appCk), weights(lastCheckpoint(py.events)), weights(join(here, 'pytorch', 'initial.ckpt'))]);
+  let diff = 0;
+  let moved = 0;
+  a.forEach((t, i) => {
+    for (let j = 0; j < t.length; j++) {
+      diff = Math.max(diff, Math.abs(t[j] - b[i][j]));
+      moved = Math.max(moved, Math.abs(t[j] - w0[i][j]));
+    }
+  });
+  // The steps moved the weights by `moved` (≥ 0.01 here); the two sides differ by float32
+  // round-off of it (see Case.tolerance).
+  expect(moved).toBeGreaterThan(0.01);
+  expect(diff).toBeLessThan((c.tolerance ?? 1e-4) * moved);
+  // The step's measurements are the app's too.
+  const appDone = app.result as Extract<TrainerEvent, { event: 'done' }>;
+  expect(Math.abs(done.metrics.trainLoss - appDone.metrics.trainLoss)).toBeLessThan(1e-5 * appDone.metrics.trainLoss);
+  expect(Math.abs(done.metrics.testAccuracy - appDone.metrics.testAccuracy)).toBeLessThanOrEqual(1 / 32);
+}
+
 describe.skipIf(!existsSync(FASHION))('one SAM step of the export and of the app agree to float32 round-off', () => {
   it.each(Object.entries(CASES))('%s', async (name, c) => {
     const input: RunConfigInput = {
@@ -79,32 +109,27 @@ describe.skipIf(!existsSync(FASHION))('one SAM step of the export and of the app
       sam: c.sam,
       schedule: c.schedule,
     };
-    const here = join(dir, name.replace(/[^a-z0-9]+/gi, '-'));
-    const app = await trainCollect(input, { runId: null, workDir: join(here, 'app') });
-    expect(app.result.event).toBe('done');
-    await exportConfig(input, join(here, 'pytorch'));
-    const py = await runTrainScript(join(here, 'pytorch'), { world: c.ranks });
-    const done = py.events.at(-1) as Extract<TrainerEvent, { event: 'done' }>;
-    expect(done).toMatchObject({ event: 'done', backend: `pytorch-ddp×${c.ranks}`, steps: c.steps, worldSize: c.ranks });
+    await expectParity(input, join(dir, name.replace(/[^a-z0-9]+/gi, '-')), c);
+  });
 
-    const appCk = (app.events.filter((e) => e.event === 'checkpoint').at(-1) as Extract<TrainerEvent, { event: 'checkpoint' }>).path;
-    const [a, b, w0] = await Promise.all([weights(appCk), weights(lastCheckpoint(py.events)), weights(join(here, 'pytorch', 'initial.ckpt'))]);
-    let diff = 0;
-    let moved = 0;
-    a.forEach((t, i) => {
-      for (let j = 0; j < t.length; j++) {
-        diff = Math.max(diff, Math.abs(t[j] - b[i][j]));
-        moved = Math.max(moved, Math.abs(t[j] - w0[i][j]));
-      }
-    });
-    // The steps moved the weights by `moved` (≥ 0.01 here); the two sides differ by float32
-    // round-off of it (see Case.tolerance).
-    expect(moved).toBeGreaterThan(0.01);
-    expect(diff).toBeLessThan((c.tolerance ?? 1e-4) * moved);
-    // The step's measurements are the app's too.
-    const appDone = app.result as Extract<TrainerEvent, { event: 'done' }>;
-    expect(Math.abs(done.metrics.trainLoss - appDone.metrics.trainLoss)).toBeLessThan(1e-5 * appDone.metrics.trainLoss);
-    expect(Math.abs(done.metrics.testAccuracy - appDone.metrics.testAccuracy)).toBeLessThanOrEqual(1 / 32);
+  it('fine-tuning on a class subset (init: the source run’s checkpoint, a new head; data.classes relabelled) on 2 ranks', async () => {
+    // The source run: classes 0–4 (a 5-way head), one step, so its weights are trained ones.
+    const here = join(dir, 'fine-tuning');
+    const source: RunConfigInput = { seed: 5, epochs: 1, batchSize: BATCH, backend: 'cpu', data: { name: 'fashion-mnist', limit: BATCH, testLimit: 32, classes: [0, 1, 2, 3, 4] }, model: mlp, optimizer: sgd, sam: { rho: 0.05 } };
+    const pre = await trainCollect(source, { runId: null, workDir: join(here, 'source') });
+    const checkpoint = (pre.events.filter((e) => e.event === 'checkpoint').at(-1) as Extract<TrainerEvent, { event: 'checkpoint' }>).path;
+    // Fine-tuned on classes 9, 5, 7 (relabelled 0, 1, 2 in that order): a 3-way head, with label noise.
+    const input: RunConfigInput = {
+      ...source,
+      seed: 6,
+      data: { name: 'fashion-mnist', limit: BATCH * 2, testLimit: 32, classes: [9, 5, 7], labelNoise: 0.2 },
+      init: { checkpoint, sourceRunId: 1, head: 'new' },
+    };
+    await expectParity(input, here, { ranks: 2, steps: 2 });
+    // The start is the source's trained body and a fresh 3-way head.
+    const [start, trained] = await Promise.all([weights(join(here, 'pytorch', 'initial.ckpt')), weights(checkpoint)]);
+    expect(start.map((t) => t.length)).toEqual([784 * 16, 16, 16 * 3, 3]);
+    expect(Array.from(start[0])).toEqual(Array.from(trained[0]));
   });
 });
 

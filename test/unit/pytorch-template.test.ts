@@ -128,6 +128,28 @@ describe.skipIf(!existsSync(FASHION))('the data plan (data.py)', () => {
     });
   });
 
+  it('keeps data.classes as the app does: the subset’s rows (in the source’s numbering), relabelled in the order given', async () => {
+    const input: RunConfigInput = {
+      seed: 9,
+      epochs: 1,
+      batchSize: 8,
+      data: { name: 'fashion-mnist', limit: 60, testLimit: 40, validationSplit: 0.2, labelNoise: 0.3, classes: [7, 2, 9] },
+      model: { kind: 'mlp', hidden: [4] },
+      optimizer: { kind: 'sgd', lr: 0.1 },
+    };
+    const out = join(dir, 'classes');
+    const { config } = await exportConfig(input, out);
+    const exported = JSON.parse(readFileSync(join(out, 'export.json'), 'utf8')) as { data: { numClasses: number; classNames: string[]; classes: number[] } };
+    expect(exported.data).toMatchObject({ numClasses: 3, classNames: ['Sneaker', 'Pullover', 'Ankle boot'], classes: [7, 2, 9] });
+    const { data } = await probe<{ data: { train: Split; validation: Split; test: Split } }>({ data: { dir: out, batches: [] } });
+    const ds = await loadDataset(config.data, { seed: config.seed });
+    for (const [py, ts] of [[data.train, ds.train], [data.validation, ds.validation!], [data.test, ds.test]] as const) {
+      expect(py.y).toEqual(Array.from(ts.y));
+      expect(py.x).toBe(createHash('sha256').update(new Uint8Array(ts.x.buffer, ts.x.byteOffset, ts.x.byteLength)).digest('hex'));
+    }
+    expect(new Set(data.test.y)).toEqual(new Set([0, 1, 2]));
+  });
+
   it('carries CSV-like sources as the app decoded them (synthetic set, held-out test split)', async () => {
     const out = join(dir, 'synthetic');
     const { config } = await exportConfig({ epochs: 1, batchSize: 10, data: { name: 'synthetic-spirals', samples: 90, labelNoise: 0.1 }, model: { kind: 'mlp', hidden: [4] }, optimizer: { kind: 'sgd', lr: 0.1 } }, out);

@@ -3,13 +3,16 @@
 // travel as a folder to read on the target machine (plus sizes and a label checksum, so a
 // different copy is refused); CSV, image-folder and synthetic sets travel as the app's decoded
 // arrays. Rows, the noisy training labels and the normalisation are the pipeline's own plan
-// (src/engine/data/pipeline.ts planDataset).
+// (src/engine/data/pipeline.ts planDataset), made as the engine makes it: over the source
+// restricted to data.classes (relabelled 0…k−1), its rows then written in the source's own
+// numbering and the classes listed, so the script reads the source files and relabels.
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig } from '../../../../shared/config';
 import { defaultDir, isNamedSet, NAMED_SETS } from '../../../../engine/data/catalog';
 import { loadRaw, planDataset, type RawDataset } from '../../../../engine/data/index';
+import { selectClasses, subsetSourceRows } from '../../../../engine/data/class-subset';
 
 export interface ArraySpec {
   file: string;
@@ -25,8 +28,11 @@ export type DataSource =
 export interface ExportedData {
   name: string;
   inputShape: number[];
+  /** After data.classes: the run's classes. */
   numClasses: number;
   classNames: string[];
+  /** data.classes: the source's labels kept, label i being classes[i]; null = all, unchanged. */
+  classes: number[] | null;
   source: DataSource;
   rawSizes: { train: number; test: number | null };
   /** sha256 of the source's training labels as little-endian int32. */
@@ -61,21 +67,30 @@ function sourceOf(config: RunConfig, raw: RawDataset, out: string): DataSource {
 
 /** Load the run's raw data, plan its splits as the engine does, write the arrays into `out`/data. */
 export async function exportData(config: RunConfig, out: string): Promise<ExportedData> {
-  const raw = await loadRaw(config.data, { seed: config.seed });
+  const source = await loadRaw(config.data, { seed: config.seed });
+  const classes = config.data.classes;
+  const raw = selectClasses(source, classes);
   const plan = planDataset(raw, config.data, config.seed);
-  const labels = raw.train.y;
+  // Rows of the subset → rows of the source (the identity without data.classes).
+  const origin = classes ? subsetSourceRows(source, classes) : null;
+  const inSource = (rows: Int32Array, from: 'train' | 'test') => (origin ? Int32Array.from(rows, (r) => (origin[from] as Int32Array)[r]) : rows);
+  const trainRows = inSource(plan.trainRows, 'train');
+  const valRows = inSource(plan.valRows, 'train');
+  const testRows = inSource(plan.testRows, plan.testFrom);
+  const labels = source.train.y;
   return {
     name: raw.name,
     inputShape: raw.inputShape,
     numClasses: raw.numClasses,
     classNames: raw.classNames,
-    source: sourceOf(config, raw, out),
-    rawSizes: { train: raw.train.n, test: raw.test?.n ?? null },
+    classes,
+    source: sourceOf(config, source, out),
+    rawSizes: { train: source.train.n, test: source.test?.n ?? null },
     trainLabelsSha256: createHash('sha256').update(new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength)).digest('hex'),
     rows: {
-      train: writeArray(out, 'train-rows.bin', plan.trainRows, [plan.trainRows.length]),
-      validation: plan.valRows.length > 0 ? writeArray(out, 'validation-rows.bin', plan.valRows, [plan.valRows.length]) : null,
-      test: writeArray(out, 'test-rows.bin', plan.testRows, [plan.testRows.length]),
+      train: writeArray(out, 'train-rows.bin', trainRows, [trainRows.length]),
+      validation: valRows.length > 0 ? writeArray(out, 'validation-rows.bin', valRows, [valRows.length]) : null,
+      test: writeArray(out, 'test-rows.bin', testRows, [testRows.length]),
     },
     testFrom: plan.testFrom,
     trainLabels: writeArray(out, 'train-labels.bin', plan.trainLabels, [plan.trainLabels.length]),

@@ -3,11 +3,12 @@
 // template's, copied as it is; this module writes what is particular to the run: run.json (the
 // config), export.json and data/ (the data plan), initial.ckpt (the engine's seeded initial
 // weights) and the README's facts and commands.
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describeOptimizer, type RunConfig } from '../../../../shared/config';
 import { autoRunName, dataLabel } from '../../../../shared/run-name';
 import { NAMED_SETS, isNamedSet } from '../../../../engine/data/catalog';
+import { checkConfigPaths } from '../../../../engine/check-paths';
 import { exportData, type ExportedData } from './data-plan';
 import { checkExportable, ExportError } from './exportable';
 import { copyTemplate, writeReadme } from './template';
@@ -42,11 +43,24 @@ export function freshExportDir(root: string, runId: number): string {
 /** Write the PyTorch project of `config` into `outDir`. */
 export async function exportPytorch(config: RunConfig, outDir: string, opts: ExportOptions): Promise<PytorchExport> {
   checkExportable(config);
+  const missing = checkConfigPaths(config).find((e) => e.field === 'init.checkpoint');
+  if (missing) throw new ExportError(missing.field, missing.message);
   const dir = resolve(outDir);
   mkdirSync(dir, { recursive: true });
-  if (!opts.overwrite && readdirSync(dir).length > 0) {
+  const wasEmpty = readdirSync(dir).length === 0;
+  if (!opts.overwrite && !wasEmpty) {
     throw new ExportError('out', `${dir} is not empty; give a new folder (nothing there is overwritten)`);
   }
+  try {
+    return await writeProject(config, dir, opts);
+  } catch (e) {
+    // No half-written project: a folder that was empty is left empty.
+    if (wasEmpty) for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function writeProject(config: RunConfig, dir: string, opts: ExportOptions): Promise<PytorchExport> {
   const files = copyTemplate(dir);
   writeFileSync(join(dir, 'run.json'), `${JSON.stringify(config, null, 2)}\n`);
   const data = await exportData(config, dir);
@@ -66,15 +80,28 @@ export async function exportPytorch(config: RunConfig, outDir: string, opts: Exp
   return { dir, files: [...files, 'README.md', 'run.json', 'export.json', 'initial.ckpt', ...dataFiles].sort(), worldSizes, commands };
 }
 
-/** The engine's initial weights for this seed (what the app's run started from), in the app's checkpoint format. */
+/**
+ * The weights the app's run starts from, in the app's checkpoint format: the engine's seeded
+ * initialisation, or for a fine-tuning run (config.init) the source checkpoint's weights with a
+ * fresh head, built by the engine's own buildStartModel.
+ */
 async function writeInitialWeights(config: RunConfig, data: ExportedData, path: string): Promise<void> {
   const { initBackend } = await import('../../../../engine/backend');
-  const { buildModel } = await import('../../../../engine/models/index');
+  const { buildStartModel } = await import('../../../../engine/start-weights');
   const { saveCheckpoint } = await import('../../../../engine/checkpoint');
   await initBackend('cpu');
-  const model = await buildModel(config.model, data.inputShape, data.numClasses, config.seed);
+  let model;
   try {
-    const meta = { epoch: 0, stepInEpoch: 0, step: 0, seed: config.seed, extra: { writer: 'sam-studio export (initial weights)' } };
+    model = await buildStartModel(config, data, { applyInit: true });
+  } catch (e) {
+    // A source checkpoint that does not fit the model is the config's fault: the engine's message names the field.
+    const field = /^init\.(checkpoint|head)/.exec((e as Error).message)?.[0];
+    if (config.init && field) throw new ExportError(field, (e as Error).message);
+    throw e;
+  }
+  try {
+    const writer = config.init?.checkpoint ? `sam-studio export (initial weights: ${config.init.checkpoint}, head ${config.init.head})` : 'sam-studio export (initial weights)';
+    const meta = { epoch: 0, stepInEpoch: 0, step: 0, seed: config.seed, extra: { writer } };
     await saveCheckpoint(path, meta, { params: model.params, state: model.state, optimizer: {} });
   } finally {
     model.dispose();

@@ -141,16 +141,33 @@ def _normalise(x, norm):
     return ((x / norm["scale"] - mean) * inv).astype(np.float32)
 
 
+def _relabel(labels, classes):
+    """data.classes: source label classes[i] becomes i (src/engine/data/class-subset.ts); None keeps them."""
+    if not classes:
+        return labels
+    table = np.full(max(int(labels.max(initial=0)), max(classes)) + 1, -1, dtype=np.int64)
+    table[classes] = np.arange(len(classes))
+    out = table[labels]
+    if (out < 0).any():
+        raise DataError(f"a row of the export is of a class outside data.classes {classes}: the data differs from the app's")
+    return out
+
+
 def load_splits(data, export_dir, data_dir=None):
-    """(train, validation or None, test) as the app prepared them (src/engine/data/pipeline.ts)."""
+    """(train, validation or None, test) as the app prepared them (src/engine/data/pipeline.ts).
+
+    Rows are in the source's numbering; with data.classes the validation and test labels are
+    relabelled here (the training labels come relabelled, and label-noised, from the export).
+    """
     raw = load_raw(data, export_dir, data_dir)
     shape = data["inputShape"]
     norm = data["normalization"]
+    classes = data.get("classes")
 
     def take(source, rows, labels=None):
         x, y = source
         picked = _normalise(x[rows], norm).reshape([len(rows), *shape])
-        return Split(picked, (y[rows] if labels is None else labels).astype(np.int64))
+        return Split(picked, (_relabel(y[rows], classes) if labels is None else labels).astype(np.int64))
 
     rows = {k: read_array(export_dir, v) if v else None for k, v in data["rows"].items()}
     train = take(raw["train"], rows["train"], read_array(export_dir, data["trainLabels"]))
