@@ -56,7 +56,7 @@ describe('every run-config field has a decided fate in the PyTorch export', () =
     expect(Object.keys(REFUSED_EXAMPLES).sort()).toEqual([...new Set([...refused, ...REFUSALS.map((r) => r.field)])].sort());
   });
 
-  it.each(Object.entries(REFUSED_EXAMPLES))('%s: refused with an error naming %s, nothing written', async (field, { input, names }) => {
+  it.each(Object.entries(REFUSED_EXAMPLES).map(([field, { input, names }]) => [field, names, input] as const))('%s: refused with an error naming %s, nothing written', async (field, names, input) => {
     const out = join(dir, field);
     const err = await exportPytorch(parseRunConfig(structuredClone(input)), out, { appVersion: 'test' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ExportError);

@@ -5,13 +5,13 @@
 // reads; Ctrl-C stops a launched run with a checkpoint. The exported README's commands work as
 // written (one process, and the processes started by hand), and their output imports.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStudioServices, type StudioServices } from '../../src/main/services/index';
 import { NodeTrainerLauncher } from '../../src/main/services/node-trainer-launcher';
 import type { RunSummary } from '../../src/shared/api';
-import type { RunConfigInput } from '../../src/shared/config';
+import { parseRunConfig, type RunConfigInput } from '../../src/shared/config';
 import { cliEnv, collect, runCli, startCli } from './helpers/cli';
 import { freePort, PYTHON_ENV } from './helpers/pytorch-export';
 import { makeTempDir, removeTempDir } from './helpers/tmp';
@@ -165,7 +165,8 @@ describe.skipIf(!existsSync(FASHION))('the launcher behind the scheduler', () =>
 describe.skipIf(!existsSync(FASHION))('the exported README’s commands, as written', () => {
   let project: string;
   beforeAll(async () => {
-    const id = await trainLocal('readme', small({ data: { name: 'fashion-mnist', limit: 256, testLimit: 200 } }));
+    // The local MLP run launched above (or, when that test is filtered out, a run of its config).
+    const id = ids.mlpLocal ?? (await trainLocal('readme', small({})));
     project = join(work, 'project');
     const r = await runCli(['export', '--run', String(id), '--to', 'pytorch', '--out', project, '--db', db]);
     expect(r.code, r.stderr).toBe(0);
@@ -208,5 +209,66 @@ describe.skipIf(!existsSync(FASHION))('the exported README’s commands, as writ
     const imported = await runCli(['import', '--events', join(project, 'events.jsonl'), '--db', db, '--json']);
     expect(imported.code, imported.stderr).toBe(0);
     expect(JSON.parse(imported.stdout)).toMatchObject({ status: 'done', missingCheckpoints: [] });
+  });
+});
+
+describe.skipIf(!existsSync(FASHION))('exit codes of export and launch, as the README states them (import’s: pytorch-import.test.ts)', () => {
+  /** A stored run that was never trained here (its config as given). */
+  function stored(name: string, config: RunConfigInput): number {
+    return studio().store.createRun({ name, config: parseRunConfig(config), status: 'cancelled' }).id;
+  }
+  /** A stored CSV run whose file is gone: its data cannot be read. */
+  function csvRunWithoutFile(): number {
+    const csv = join(work, 'gone.csv');
+    writeFileSync(csv, `label,a,b\n${Array.from({ length: 20 }, (_, i) => `${i % 2},${i},${-i}`).join('\n')}\n`);
+    const id = stored('csv', { epochs: 1, batchSize: 8, data: { name: 'csv', path: csv, labelColumn: 'label' }, model: { kind: 'mlp', hidden: [4] }, optimizer: { kind: 'sgd', lr: 0.1 } });
+    rmSync(csv);
+    return id;
+  }
+
+  it('the README lists each command’s exit codes as its --help says them', async () => {
+    const readme = readFileSync('README.md', 'utf8');
+    for (const name of ['export', 'launch', 'import']) {
+      const help = (await runCli([name, '--help'])).stdout;
+      const codes = /\nexit codes: ([^\n]+(?:\n {2,}[^\n]+)*)/.exec(help)![1].replace(/\s+/g, ' ');
+      expect(readme.replace(/\s+/g, ' ')).toContain(`\`${name}\`: ${codes}`);
+    }
+  });
+
+  it('export: 2 for an unknown run, a run it cannot honour (named) and a folder that holds files; 1 when the data cannot be read', async () => {
+    const out = join(work, 'exit-codes');
+    expect((await runCli(['export', '--run', '999', '--to', 'pytorch', '--out', out, '--db', db])).code).toBe(2);
+    const probe = stored('probe', small({ mSharpness: { m: [32], samples: 64 } }));
+    const refused = await runCli(['export', '--run', String(probe), '--to', 'pytorch', '--out', out, '--db', db]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`run ${probe} cannot be exported: mSharpness:`);
+    // The test's own folder holds the database.
+    const full = await runCli(['export', '--run', String(stored('plain', small({}))), '--to', 'pytorch', '--out', work, '--db', db]);
+    expect(full.code).toBe(2);
+    expect(full.stderr).toContain('is not empty');
+    const unreadable = await runCli(['export', '--run', String(csvRunWithoutFile()), '--to', 'pytorch', '--out', out, '--db', db]);
+    expect(unreadable.code, unreadable.stderr).toBe(1);
+    expect(unreadable.stderr).toContain('gone.csv');
+  });
+
+  it('launch: 2 for processes the batch does not split over, a run the export cannot honour and a data file that is gone; 1 when the run fails', async () => {
+    const batch32 = stored('batch 32', small({}));
+    const three = await runCli(['launch', '--run', String(batch32), '--nproc', '3', '--db', db]);
+    expect(three.code).toBe(2);
+    expect(three.stderr).toContain('--nproc 3');
+    const probe = stored('probe', small({ mSharpness: { m: [32], samples: 64 } }));
+    const refused = await runCli(['launch', '--run', String(probe), '--nproc', '2', '--db', db]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('mSharpness');
+    const gone = await runCli(['launch', '--run', String(csvRunWithoutFile()), '--nproc', '2', '--db', db]);
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toMatch(/data\.path: ".*gone\.csv" does not exist/);
+    // lr 10 with momentum diverges within the epoch's 20 steps (as in cli-commands.test.ts): the run fails.
+    const diverging = stored('diverging', small({ batchSize: 100, data: { name: 'fashion-mnist', limit: 2000, testLimit: 100 }, model: { kind: 'mlp', hidden: [64, 64] }, optimizer: { kind: 'sgd', lr: 10, momentum: 0.9 }, sam: null }));
+    const failed = await runCli(['launch', '--run', String(diverging), '--nproc', '2', '--threads', '1', '--db', db], PYTHON_ENV);
+    expect(failed.code, failed.stderr).toBe(1);
+    const run = (await studio().listRuns({})).reduce((x, y) => (y.id > x.id ? y : x));
+    expect(run).toMatchObject({ status: 'failed', name: 'diverging · PyTorch DDP×2' });
+    expect(run.failureReason).toMatch(/NaN/);
   });
 });

@@ -6,6 +6,7 @@ import { singleRunId, UsageError, type CommandSpec, type ParsedOptions, DB_OPTIO
 import { dbPath } from '../paths';
 import { openServices, requireDatabase, requireRun } from '../services';
 import { runInForeground } from '../foreground-run';
+import { checkConfigPaths } from '../../engine/check-paths';
 
 const VIAS = ['auto', 'torchrun', 'env'] as const;
 
@@ -29,7 +30,7 @@ export const spec: CommandSpec = {
     db: DB_OPTION,
     json: { type: 'boolean', help: 'the run’s events on stdout, one JSON object per line' },
   },
-  exitCodes: '0 done, 1 the run failed, 2 bad input (an unknown run, a number of processes the batch does not split over, no Python with torch), 130 stopped with Ctrl-C (a checkpoint is written)',
+  exitCodes: '0 done, 1 the run failed, 2 bad input (an unknown run, a number of processes the batch does not split over, a run the export cannot honour, a data file that is gone, no Python with torch), 130 stopped with Ctrl-C (a checkpoint is written)',
 };
 
 export async function run(opts: ParsedOptions): Promise<number> {
@@ -55,6 +56,9 @@ export async function run(opts: ParsedOptions): Promise<number> {
     } catch (e) {
       throw new UsageError(e instanceof ExportError ? `run ${sourceId} cannot be exported: ${e.message}` : (e as Error).message);
     }
+    // What the config points at must still exist (a CSV file, a data folder), as for `train`.
+    const pathErrors = checkConfigPaths(source.config);
+    if (pathErrors.length > 0) throw new UsageError(`run ${sourceId}: ${pathErrors.map((e) => e.message).join('; ')}`, pathErrors);
     const name = opts.string('name') ?? `${source.name} · PyTorch DDP×${nproc}`;
     return await runInForeground(services, { json, epochs: source.config.epochs, infoLogs: true, where: db.path }, async () => {
       const created = await services.createRun(source.config, { name, tags: [...source.tags.filter((t) => t !== 'pytorch-ddp'), 'pytorch-ddp'] });

@@ -8,7 +8,6 @@ import { join, resolve } from 'node:path';
 import { describeOptimizer, type RunConfig } from '../../../../shared/config';
 import { autoRunName, dataLabel } from '../../../../shared/run-name';
 import { NAMED_SETS, isNamedSet } from '../../../../engine/data/catalog';
-import { checkConfigPaths } from '../../../../engine/check-paths';
 import { exportData, type ExportedData } from './data-plan';
 import { checkExportable, ExportError } from './exportable';
 import { copyTemplate, writeReadme } from './template';
@@ -43,8 +42,6 @@ export function freshExportDir(root: string, runId: number): string {
 /** Write the PyTorch project of `config` into `outDir`. */
 export async function exportPytorch(config: RunConfig, outDir: string, opts: ExportOptions): Promise<PytorchExport> {
   checkExportable(config);
-  const missing = checkConfigPaths(config).find((e) => e.field === 'init.checkpoint');
-  if (missing) throw new ExportError(missing.field, missing.message);
   const dir = resolve(outDir);
   mkdirSync(dir, { recursive: true });
   const wasEmpty = readdirSync(dir).length === 0;

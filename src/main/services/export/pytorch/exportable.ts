@@ -4,6 +4,7 @@
 // with it: the script reproduces it, the export refuses a run that sets it (REFUSALS, with the
 // field and what to do), or it only concerns the app (where it runs, analyses of checkpoints).
 import type { RunConfig } from '../../../../shared/config';
+import { checkConfigPaths } from '../../../../engine/check-paths';
 
 export class ExportError extends Error {
   constructor(
@@ -40,9 +41,13 @@ export const REFUSALS: readonly Refusal[] = [
   },
 ];
 
+/** Throws an ExportError (the field, what to do) for a run the export cannot honour; cheap, before anything is written or started. */
 export function checkExportable(config: RunConfig): void {
   const refusal = REFUSALS.find((r) => r.applies(config));
   if (refusal) throw new ExportError(refusal.field, refusal.message);
+  // A fine-tuning run starts from its source checkpoint: the export reads it for initial.ckpt.
+  const missing = checkConfigPaths(config).find((e) => e.field === 'init.checkpoint');
+  if (missing) throw new ExportError(missing.field, missing.message);
 }
 
 /**
