@@ -49,8 +49,8 @@ export function checkConfigPaths(config: RunConfig): FieldError[] {
       errors.push({ field: 'model.path', message: (e as Error).message });
     }
   }
-  if (config.init?.checkpoint && kindOf(config.init.checkpoint) !== 'file') {
-    errors.push({ field: 'init.checkpoint', message: `init.checkpoint: "${config.init.checkpoint}" does not exist; fine-tune from an existing run's checkpoint (its source run may have been deleted)` });
+  if (config.startFrom?.checkpoint && kindOf(config.startFrom.checkpoint) !== 'file') {
+    errors.push({ field: 'startFrom.checkpoint', message: `startFrom.checkpoint: "${config.startFrom.checkpoint}" does not exist; fine-tune from an existing run's checkpoint (its source run may have been deleted)` });
   }
   return errors;
 }

@@ -13,7 +13,7 @@ export interface EngineModel {
   readonly normalization?: readonly boolean[];
   /**
    * Optional: true where params[i] belongs to the classifier head (the last layer, which maps
-   * features to class logits), in the order of `params`. Fine-tuning with a new head (init.head
+   * features to class logits), in the order of `params`. Fine-tuning with a new head (startFrom.head
    * "new") copies every other parameter from the source checkpoint and keeps these fresh.
    */
   readonly head?: readonly boolean[];

@@ -98,6 +98,8 @@ channel.onMessage((msg) => {
   }
   if (started) return;
   started = true;
+  // Before any backend starts: the engine reads $SAM_WASM_THREADS when the config says null.
+  if (msg.threadShare && !process.env.SAM_WASM_THREADS) process.env.SAM_WASM_THREADS = String(msg.threadShare);
   const job = msg.analysis ? runAnalysisJob({ ...msg, analysis: msg.analysis }) : runTraining(msg);
   job.catch((err: unknown) => exitAfter({ type: 'fatal', message: err instanceof Error ? err.message : String(err) }, TRAINER_EXIT.fatal));
 });

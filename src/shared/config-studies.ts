@@ -1,5 +1,5 @@
 // Run-config blocks the paper's studies need (issue 13): where a run's starting weights come from
-// (`init`: another run's checkpoint, with a new classifier head for fine-tuning) and the
+// (`startFrom`: another run's checkpoint, with a new classifier head for fine-tuning) and the
 // m-sharpness measured at the end of training (`mSharpness`). Both default to null, so every
 // stored run still validates unchanged. Free of Node, Electron and Vue, like config.ts.
 import { z } from 'zod';
@@ -12,15 +12,15 @@ const positiveInt = (what: string) =>
  * one the checkpoint was written for; with `head: 'new'` the classifier head (the last layer) is
  * left out of the copy and initialised afresh from the run seed, sized for this run's classes.
  */
-export const initSchema = z.strictObject({
+export const startFromSchema = z.strictObject({
   /** A SAM Studio checkpoint (.ckpt). null = the model's own weights (a Layers model's saved ones). */
-  checkpoint: z.string().min(1, 'init.checkpoint must not be empty').nullable().default(null),
+  checkpoint: z.string().min(1, 'startFrom.checkpoint must not be empty').nullable().default(null),
   /** The run that wrote the checkpoint (provenance for names and reports); null = a file from elsewhere. */
-  sourceRunId: z.number().int().positive('init.sourceRunId must be a run id').nullable().default(null),
+  sourceRunId: z.number().int().positive('startFrom.sourceRunId must be a run id').nullable().default(null),
   /** 'new': a fresh classifier head for this run's classes; 'keep': the source's head (same classes). */
-  head: z.enum(['new', 'keep'], { error: () => 'init.head must be "new" or "keep"' }).default('new'),
+  head: z.enum(['new', 'keep'], { error: () => 'startFrom.head must be "new" or "keep"' }).default('new'),
 });
-export type InitConfig = z.output<typeof initSchema>;
+export type StartFromConfig = z.output<typeof startFromSchema>;
 
 /**
  * m-sharpness at the end of training (Foret et al. 2021, §4.1): on a fixed, seeded sample of
@@ -76,7 +76,7 @@ export function studyConfigIssues(c: {
   batchSize: number;
   model: { kind: string };
   data: { limit: number | null; classes: number[] | null };
-  init: InitConfig | null;
+  startFrom: StartFromConfig | null;
   mSharpness: MSharpnessConfig | null;
 }): Issue[] {
   const out: Issue[] = [];
@@ -88,10 +88,10 @@ export function studyConfigIssues(c: {
       seen.add(k);
     }
   }
-  if (c.init && c.init.checkpoint === null && c.model.kind !== 'layers') {
+  if (c.startFrom && c.startFrom.checkpoint === null && c.model.kind !== 'layers') {
     out.push({
-      path: ['init', 'checkpoint'],
-      message: `init.checkpoint is needed for model.kind "${c.model.kind}": only a Layers model brings its own weights; give a checkpoint or remove init`,
+      path: ['startFrom', 'checkpoint'],
+      message: `startFrom.checkpoint is needed for model.kind "${c.model.kind}": only a Layers model brings its own weights; give a checkpoint or remove startFrom`,
     });
   }
   const ms = c.mSharpness;

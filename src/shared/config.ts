@@ -2,7 +2,7 @@
 // the trainer process and the store. Everything here must stay free of Node, Electron and Vue.
 import { z } from 'zod';
 import { issuesToFieldErrors, type FieldError } from './unknown-keys';
-import { initSchema, mSharpnessSchema, studyConfigIssues } from './config-studies';
+import { startFromSchema, mSharpnessSchema, studyConfigIssues } from './config-studies';
 
 export { fieldPath, type FieldError } from './unknown-keys';
 
@@ -371,7 +371,7 @@ export const runConfigSchema = z
     sam: samSchema.nullable().default(null),
     hessian: hessianSchema.nullable().default(null),
     /** Start from another run's weights (fine-tuning); null = the seeded initialisation. */
-    init: initSchema.nullable().default(null),
+    startFrom: startFromSchema.nullable().default(null),
     /** m-sharpness and the eval-mode train accuracy measured at the end of training; null = not measured. */
     mSharpness: mSharpnessSchema.nullable().default(null),
     /** Checkpoint every N epochs (and always at the end). */

@@ -15,6 +15,12 @@ export interface TrainerStartMessage {
   resumeFrom: string | null;
   /** Present: do not train; analyse this checkpoint (null = the seeded initial weights). */
   analysis?: AnalysisJobSpec;
+  /**
+   * The wasm threads this trainer may use when neither the run config nor $SAM_WASM_THREADS says:
+   * the cores divided among the runs allowed at once, so two trainers do not each spin a pool the
+   * size of the machine and fight over its cores.
+   */
+  threadShare?: number;
 }
 
 /** An analysis of a stored run: its events are `progress`, `spectrum`, `landscape` and `log`. */

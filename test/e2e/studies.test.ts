@@ -161,7 +161,7 @@ describe.skipIf(!existsSync(FASHION))('the paper’s studies in Chromium', () =>
     const d = await complete(id);
     const [pre, ...tuned] = d.runs;
     expect(pre.config.data.classes).toEqual([0, 1, 2, 3, 4]);
-    expect(tuned.map((r) => [r.config.sam?.rho ?? null, r.config.data.classes, r.config.init?.sourceRunId])).toEqual([
+    expect(tuned.map((r) => [r.config.sam?.rho ?? null, r.config.data.classes, r.config.startFrom?.sourceRunId])).toEqual([
       [null, [5, 6, 7, 8, 9], pre.id],
       [0.05, [5, 6, 7, 8, 9], pre.id],
     ]);

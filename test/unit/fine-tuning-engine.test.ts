@@ -67,12 +67,12 @@ describe('starting from another run’s checkpoint', () => {
   it('copies every weight but the head, which stays the run’s own seeded init for its classes', async () => {
     const src = await sourceCheckpoint();
     const fresh = await buildModel(modelSchema.parse({ kind: 'mlp', hidden: [8] }), [4], 3, 2);
-    const m = await buildStartModel(parseRunConfig({ ...mlp([8]), init: { checkpoint: src.path, head: 'new' } }), { inputShape: [4], numClasses: 3 }, { applyInit: true });
+    const m = await buildStartModel(parseRunConfig({ ...mlp([8]), startFrom: { checkpoint: src.path, head: 'new' } }), { inputShape: [4], numClasses: 3 }, { applyInit: true });
     expect(m.head).toEqual([false, false, true, true]); // hidden kernel, bias; logits kernel, bias
     expect(values(m.params.slice(0, 2))).toEqual(src.params.slice(0, 2));
     expect(values(m.params.slice(2))).toEqual(values(fresh.params.slice(2)));
     // A resumed run reads its own checkpoint instead: no copy.
-    const resumed = await buildStartModel(parseRunConfig({ ...mlp([8]), init: { checkpoint: src.path, head: 'new' } }), { inputShape: [4], numClasses: 3 }, { applyInit: false });
+    const resumed = await buildStartModel(parseRunConfig({ ...mlp([8]), startFrom: { checkpoint: src.path, head: 'new' } }), { inputShape: [4], numClasses: 3 }, { applyInit: false });
     expect(values(resumed.params)).toEqual(values(fresh.params));
     [m, fresh, resumed].forEach((x) => x.dispose());
   });
@@ -80,14 +80,14 @@ describe('starting from another run’s checkpoint', () => {
   it('says why a checkpoint does not fit: the head kept for other classes, or another model config', async () => {
     const src = await sourceCheckpoint();
     const n0 = tf.memory().numTensors;
-    await expect(buildStartModel(parseRunConfig({ ...mlp([8]), init: { checkpoint: src.path, head: 'keep' } }), { inputShape: [4], numClasses: 3 }, { applyInit: true })).rejects.toThrow(
-      /^init.checkpoint: checkpoint .* weights tensor 2 has shape \[8,5\] but the model expects \[8,3\].*other classes need a new head/,
+    await expect(buildStartModel(parseRunConfig({ ...mlp([8]), startFrom: { checkpoint: src.path, head: 'keep' } }), { inputShape: [4], numClasses: 3 }, { applyInit: true })).rejects.toThrow(
+      /^startFrom.checkpoint: checkpoint .* weights tensor 2 has shape \[8,5\] but the model expects \[8,3\].*other classes need a new head/,
     );
-    await expect(buildStartModel(parseRunConfig({ ...mlp([9]), init: { checkpoint: src.path, head: 'new' } }), { inputShape: [4], numClasses: 3 }, { applyInit: true })).rejects.toThrow(
+    await expect(buildStartModel(parseRunConfig({ ...mlp([9]), startFrom: { checkpoint: src.path, head: 'new' } }), { inputShape: [4], numClasses: 3 }, { applyInit: true })).rejects.toThrow(
       /the model config must be the one the source run trained/,
     );
-    await expect(buildStartModel(parseRunConfig({ ...mlp([8]), init: { checkpoint: join(dir, 'nope.ckpt') } }), { inputShape: [4], numClasses: 3 }, { applyInit: true })).rejects.toThrow(
-      /^init.checkpoint: checkpoint .*nope.ckpt cannot be read/,
+    await expect(buildStartModel(parseRunConfig({ ...mlp([8]), startFrom: { checkpoint: join(dir, 'nope.ckpt') } }), { inputShape: [4], numClasses: 3 }, { applyInit: true })).rejects.toThrow(
+      /^startFrom.checkpoint: checkpoint .*nope.ckpt cannot be read/,
     );
     expect(tf.memory().numTensors).toBe(n0);
   });
@@ -182,7 +182,7 @@ describe('an imported Layers model', () => {
     tf.dispose([x, out]);
     [m, again].forEach((s) => s.dispose());
     expect(tf.memory().numTensors).toBe(n0);
-    await expect(load(path, {}, 4, false)).rejects.toThrow(/the model outputs 3 classes but the data has 4; give it a new head \(init.head "new"\)/);
+    await expect(load(path, {}, 4, false)).rejects.toThrow(/the model outputs 3 classes but the data has 4; give it a new head \(startFrom.head "new"\)/);
   });
 });
 
@@ -206,7 +206,7 @@ describe('a training run with the study fields', () => {
     const pre = await trainCollect({ ...blobs, sam: null, data: { name: 'synthetic-blobs', samples: 320, classes: [0, 1] } }, { runId: 1, workDir: join(dir, 'pre') });
     expect(pre.result.event).toBe('done');
     const ckpt = (pre.events.filter((e): e is CheckpointEvent => e.event === 'checkpoint').at(-1) as CheckpointEvent).path;
-    const ft = await trainCollect({ ...blobs, seed: 5, data: { name: 'synthetic-blobs', samples: 320, classes: [2, 3] }, init: { checkpoint: ckpt, sourceRunId: 1 } }, { runId: 2, workDir: join(dir, 'ft') });
+    const ft = await trainCollect({ ...blobs, seed: 5, data: { name: 'synthetic-blobs', samples: 320, classes: [2, 3] }, startFrom: { checkpoint: ckpt, sourceRunId: 1 } }, { runId: 2, workDir: join(dir, 'ft') });
     expect(ft.result).toMatchObject({ event: 'done' });
     expect((ft.result as DoneEvent).metrics.testAccuracy).toBeGreaterThan(0.6);
   });

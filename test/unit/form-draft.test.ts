@@ -34,4 +34,22 @@ describe('form draft round trip', () => {
       expect(roundTrip(c), model.kind).toEqual(c);
     }
   });
+
+  it('keeps what the form has no input for: a fine-tune’s start and classes, m-sharpness, wasm threads, a CSV’s test split, the Lanczos tolerance', () => {
+    const fineTune = parseRunConfig({
+      epochs: 1,
+      batchSize: 8,
+      threads: 1,
+      data: { name: 'fashion-mnist', classes: [5, 6, 7, 8, 9], limit: 512 },
+      model: { kind: 'mlp', hidden: [16] },
+      optimizer: { kind: 'sgd', lr: 0.1 },
+      sam: { rho: 0.05 },
+      hessian: { tolerance: 1e-4, perLayer: true },
+      startFrom: { checkpoint: '/runs/7/final.ckpt', sourceRunId: 7, head: 'new' },
+      mSharpness: { m: [4, 16], samples: 256 },
+    });
+    expect(roundTrip(fineTune)).toEqual(fineTune);
+    const csv = parseRunConfig({ epochs: 1, batchSize: 8, data: { name: 'csv', path: '/data/x.csv', header: true, testSplit: 0.3 }, model: { kind: 'mlp', hidden: [16] }, optimizer: { kind: 'sgd', lr: 0.1 } });
+    expect(roundTrip(csv)).toEqual(csv);
+  });
 });

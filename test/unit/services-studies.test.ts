@@ -113,7 +113,7 @@ describe('the other studies through the services', () => {
     const d = await settled(s, sweepId);
     const [pre] = d.runs;
     const ft = d.runs.slice(1);
-    expect(ft.map((r) => [r.name, r.status, r.config.init])).toEqual([
+    expect(ft.map((r) => [r.name, r.status, r.config.startFrom])).toEqual([
       ['ft · fine-tune on classes 2, 3 · SGD baseline', 'done', { checkpoint: (await s.getRun(pre.id)).checkpoints.at(-1)!.path, sourceRunId: pre.id, head: 'new' }],
       ['ft · fine-tune on classes 2, 3 · SAM ρ=0.05', 'done', { checkpoint: (await s.getRun(pre.id)).checkpoints.at(-1)!.path, sourceRunId: pre.id, head: 'new' }],
     ]);

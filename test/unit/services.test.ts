@@ -1,6 +1,7 @@
 // The services with real SQLite files and real trainer processes (child_process.fork under tsx):
 // the run lifecycle, the concurrency limit, crash → interrupted → resume, divergence, sweeps,
 // stop/cancel and start-up recovery.
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createStudioServices, type StudioServices } from '../../src/main/services/index';
@@ -8,7 +9,7 @@ import { NodeTrainerLauncher } from '../../src/main/services/node-trainer-launch
 import { openStore } from '../../src/main/services/store/index';
 import type { RunStatus, StudioEvent } from '../../src/shared/api';
 import type { RunConfigInput } from '../../src/shared/config';
-import type { TrainerEvent } from '../../src/shared/events';
+import type { StartedEvent, TrainerEvent } from '../../src/shared/events';
 import { FASHION_12_EPOCHS } from './helpers/configs';
 import { makeTempDir, removeTempDir } from './helpers/tmp';
 
@@ -123,6 +124,19 @@ describe('run lifecycle', () => {
     expect([ra.status, rb.status]).toEqual(['done', 'done']);
     expect(maxRunning).toBe(1);
     expect(rb.startedAt!).toBeGreaterThanOrEqual(ra.endedAt!);
+  });
+
+  it('gives each of `concurrency` trainers its share of the cores for wasm, unless the run or $SAM_WASM_THREADS says', async () => {
+    // Two trainers, each with a pool the size of the machine, would fight over its cores.
+    const s = start({ concurrency: 2 });
+    const share = Math.max(1, Math.floor(availableParallelism() / 2));
+    const open = await s.createRun({ ...moons, backend: 'wasm' }, { name: 'threads open' });
+    const pinned = await s.createRun({ ...moons, backend: 'wasm', seed: 1, threads: 1 }, { name: 'threads 1' });
+    expect((await Promise.all([s.waitForRun(open.id), s.waitForRun(pinned.id)])).map((r) => r.status)).toEqual(['done', 'done']);
+    const backendOf = (id: number) => trainerEvents(id).find((e): e is StartedEvent => e.event === 'started')!.backend;
+    const env = process.env.SAM_WASM_THREADS;
+    expect(backendOf(open.id).details).toMatchObject({ threadsFrom: 'SAM_WASM_THREADS', threads: env ? Math.min(Number(env), 8) : share });
+    expect(backendOf(pinned.id).details).toMatchObject({ threadsFrom: 'run config', threads: 1 });
   });
 
   it('marks a run that diverges failed with "loss became NaN at step N" and keeps its metrics', async () => {

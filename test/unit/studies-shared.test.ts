@@ -217,7 +217,7 @@ describe('the fine-tuning study', () => {
     const ctx = { run: (id: number) => (id === 7 ? { config: pre.config, status: 'done' as const, checkpoint: '/ck/7.ckpt' } : null) };
     const step = nextStep(parsed, state, [pre], ctx);
     if (step.kind !== 'phase') throw new Error(`expected a phase, got ${step.kind}`);
-    expect(step.plan.plans.map((p) => [p.config.sam?.rho ?? null, p.config.seed, p.config.data.classes, p.config.init])).toEqual([
+    expect(step.plan.plans.map((p) => [p.config.sam?.rho ?? null, p.config.seed, p.config.data.classes, p.config.startFrom])).toEqual([
       [null, 0, [5, 6, 7, 8, 9], { checkpoint: '/ck/7.ckpt', sourceRunId: 7, head: 'new' }],
       [0.05, 0, [5, 6, 7, 8, 9], { checkpoint: '/ck/7.ckpt', sourceRunId: 7, head: 'new' }],
       [null, 1, [5, 6, 7, 8, 9], { checkpoint: '/ck/7.ckpt', sourceRunId: 7, head: 'new' }],
@@ -242,7 +242,7 @@ describe('the fine-tuning study from an imported Layers model', () => {
     const layers = { ...base, model: { kind: 'layers' as const, path: '/m/model.json', batchNorm: 'frozen' as const } };
     const first = planFirstPhase({ name: 'ft', base: layers, rho: [0.05], study: { kind: 'fine-tuning', source: { kind: 'layers' } } });
     expect(first.phase).toBe('fine-tune');
-    expect(first.plans.map((p) => [p.config.model, p.config.init])).toEqual([
+    expect(first.plans.map((p) => [p.config.model, p.config.startFrom])).toEqual([
       [{ kind: 'layers', path: '/m/model.json', batchNorm: 'frozen', dropout: 'keep' }, { checkpoint: null, sourceRunId: null, head: 'new' }],
       [{ kind: 'layers', path: '/m/model.json', batchNorm: 'frozen', dropout: 'keep' }, { checkpoint: null, sourceRunId: null, head: 'new' }],
     ]);
@@ -254,7 +254,7 @@ describe('the fine-tuning study from an imported Layers model', () => {
 describe('run-config fields of the studies', () => {
   it('defaults every new field so stored configs validate unchanged', () => {
     const c = parseRunConfig(base);
-    expect(c.init).toBeNull();
+    expect(c.startFrom).toBeNull();
     expect(c.mSharpness).toBeNull();
     expect(c.data.classes).toBeNull();
     expect(parseRunConfig({ ...base, model: { kind: 'layers', path: 'm.json' } }).model).toEqual({ kind: 'layers', path: 'm.json', batchNorm: 'train', dropout: 'keep' });
@@ -266,8 +266,8 @@ describe('run-config fields of the studies', () => {
       return r.ok ? [] : r.errors.map((e) => [e.field, e.message]);
     };
     expect(errs({ ...base, data: { name: 'fashion-mnist', classes: [1, 1, 2] } })).toEqual([['data.classes', 'data.classes lists class 1 twice; name each class once']]);
-    expect(errs({ ...base, init: { head: 'new' } })).toEqual([['init.checkpoint', expect.stringContaining('init.checkpoint is needed for model.kind "mlp"')]]);
-    expect(errs({ ...base, init: { checkpoint: 'a.ckpt', head: 'fresh' } })).toEqual([['init.head', 'init.head must be "new" or "keep"']]);
+    expect(errs({ ...base, startFrom: { head: 'new' } })).toEqual([['startFrom.checkpoint', expect.stringContaining('startFrom.checkpoint is needed for model.kind "mlp"')]]);
+    expect(errs({ ...base, startFrom: { checkpoint: 'a.ckpt', head: 'fresh' } })).toEqual([['startFrom.head', 'startFrom.head must be "new" or "keep"']]);
     expect(errs({ ...base, mSharpness: { m: [4, null], samples: 100 } })).toEqual([['mSharpness.samples', expect.stringContaining('is not a multiple of m = 32')]]);
     expect(errs({ ...base, model: { kind: 'layers', path: 'm.json', batchNorm: 'fixed' } })).toEqual([['model.batchNorm', 'model.batchNorm must be "train" or "frozen"']]);
     expect(errs({ ...base, mSharpness: { m: [4], sample: 64 } })[0][1]).toMatch(/mSharpness.sample is not a setting; did you mean mSharpness.samples\?/);

@@ -8,7 +8,7 @@ import { buildMlp } from './mlp';
 import { buildResnet18, buildResnet20, buildWideResnet } from './resnet';
 
 export interface BuildOptions {
-  /** A fresh classifier head (init.head "new"): the built-in models always have one; a Layers model gets its last Dense layer replaced. */
+  /** A fresh classifier head (startFrom.head "new"): the built-in models always have one; a Layers model gets its last Dense layer replaced. */
   newHead?: boolean;
 }
 

@@ -2,7 +2,7 @@
 // its trainable weights become `params`, its non-trainable ones (batch-norm statistics) `state`.
 // Its batch norm is trained or frozen (model.batchNorm) and its dropout masks are keyed by the
 // step like the built-in models' (model.dropout); a new head replaces its classifier for other
-// classes (init.head "new").
+// classes (startFrom.head "new").
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { readFile } from 'node:fs/promises';
@@ -65,7 +65,7 @@ type CallFn = (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>)
 function withNewHead(model: tfl.LayersModel, numClasses: number, seed: number, file: string): tfl.LayersModel {
   const head = [...model.layers].reverse().find((l) => l.weights.length > 0);
   if (!head || head.getClassName() !== 'Dense') {
-    throw new Error(`model.path ${file}: a new head replaces the last Dense layer, but the last layer with weights is ${head?.getClassName() ?? 'missing'}; keep the head (init.head "keep")`);
+    throw new Error(`model.path ${file}: a new head replaces the last Dense layer, but the last layer with weights is ${head?.getClassName() ?? 'missing'}; keep the head (startFrom.head "keep")`);
   }
   const inDim = head.getInputAt(0) as tfl.SymbolicTensor;
   const dense = tfl.layers.dense({ units: numClasses, name: `${head.name}_new_head` });
@@ -85,7 +85,7 @@ export async function loadLayersModel(modelJsonPath: string, inputShape: number[
   const inShape = model.inputs[0].shape.slice(1);
   const outShape = model.outputs[0].shape;
   if (outShape[outShape.length - 1] !== numClasses) {
-    throw new Error(`model.path ${modelJsonPath}: the model outputs ${outShape[outShape.length - 1]} classes but the data has ${numClasses}; give it a new head (init.head "new")`);
+    throw new Error(`model.path ${modelJsonPath}: the model outputs ${outShape[outShape.length - 1]} classes but the data has ${numClasses}; give it a new head (startFrom.head "new")`);
   }
   const random = model.layers.filter((l) => OTHER_RANDOM_LAYERS.has(l.getClassName()));
   if (random.length) {

@@ -3,6 +3,7 @@
 // trainer's own heartbeat, kills a trainer that goes silent (hung or suspended), and turns every
 // way a process can end into a run status with a reason.
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import type { StudioEvent } from '../../shared/api';
 import type { DoneEvent, FailedEvent, StoppedEvent, TrainerEvent } from '../../shared/events';
 import type { TrainerToParent } from '../../shared/trainer-protocol';
@@ -145,6 +146,11 @@ export class RunScheduler {
     }
   }
 
+  /** Each trainer's share of the cores when `concurrency` may run at once (see TrainerStartMessage). */
+  private threadShare(): number {
+    return Math.max(1, Math.floor(availableParallelism() / this.concurrency));
+  }
+
   private launch(runId: number): void {
     const run = this.o.store.requireRun(runId);
     const resumeFrom = this.resumeFrom.get(runId) ?? null;
@@ -160,7 +166,7 @@ export class RunScheduler {
       ownerPid: process.pid,
       heartbeatAt: now,
     });
-    const handle = this.o.launcher.launch({ runId, config: run.config, workDir: this.runDir(runId), resumeFrom });
+    const handle = this.o.launcher.launch({ runId, config: run.config, workDir: this.runDir(runId), resumeFrom, threadShare: this.threadShare() });
     const a: ActiveRun = { runId, handle, intent: null, terminal: null, lastStep: run.lastStep, fatal: null, killTimer: null, silentMs: null };
     this.active.set(runId, a);
     this.watchdog.heard(a);

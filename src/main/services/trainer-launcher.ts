@@ -12,6 +12,8 @@ export interface TrainerLaunchRequest {
   resumeFrom: string | null;
   /** Present: analyse a checkpoint of the run instead of training it. */
   analysis?: AnalysisJobSpec;
+  /** wasm threads for a run whose config leaves them open (TrainerStartMessage.threadShare). */
+  threadShare?: number;
 }
 
 export interface TrainerExit {

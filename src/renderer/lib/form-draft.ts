@@ -14,6 +14,8 @@ export interface FormDraft {
   epochs: NumIn;
   batchSize: NumIn;
   backend: 'auto' | BackendName;
+  /** wasm threads; '' = the machine's share (null in the config). */
+  threads: NumIn;
   logEvery: NumIn;
   checkpointEvery: NumIn;
   data: {
@@ -73,6 +75,18 @@ export interface FormDraft {
     landscape: boolean;
     perLayer: boolean;
   };
+  /**
+   * Settings the form has no input for, kept as the config had them, so Duplicate never turns them
+   * into defaults: a fine-tune's starting weights and class subset (the studies set them), the
+   * m-sharpness measurement, a CSV's test split, the Lanczos tolerance.
+   */
+  carried: {
+    startFrom: RunConfig['startFrom'];
+    mSharpness: RunConfig['mSharpness'];
+    classes: RunConfig['data']['classes'];
+    testSplit: RunConfig['data']['testSplit'];
+    hessianTolerance: number | undefined;
+  };
 }
 
 const str = (v: string): string | undefined => (v.trim() === '' ? undefined : v.trim());
@@ -97,6 +111,7 @@ export function draftToInput(d: FormDraft): RunConfigInput {
     epochs: num(d.epochs) as number,
     batchSize: num(d.batchSize) as number,
     backend: d.backend,
+    threads: numOrNull(d.threads),
     logEvery: num(d.logEvery),
     checkpointEvery: num(d.checkpointEvery),
     data: {
@@ -111,6 +126,8 @@ export function draftToInput(d: FormDraft): RunConfigInput {
         ? { labelColumn: labelColumn === '' ? undefined : /^\d+$/.test(labelColumn) ? Number(labelColumn) : labelColumn, header: d.data.header }
         : {}),
       ...(d.data.name.startsWith('synthetic') ? { samples: num(d.data.samples), noise: num(d.data.noise) } : {}),
+      classes: d.carried.classes,
+      ...(d.carried.testSplit !== undefined ? { testSplit: d.carried.testSplit } : {}),
     },
     model: model as RunConfigInput['model'],
     optimizer: {
@@ -153,8 +170,11 @@ export function draftToInput(d: FormDraft): RunConfigInput {
           density: d.hessian.density,
           landscape: d.hessian.landscape,
           perLayer: d.hessian.perLayer,
+          ...(d.carried.hessianTolerance !== undefined ? { tolerance: d.carried.hessianTolerance } : {}),
         }
       : null,
+    startFrom: d.carried.startFrom,
+    mSharpness: d.carried.mSharpness,
   };
 }
 
@@ -167,6 +187,7 @@ export function configToDraft(c: RunConfig): FormDraft {
     epochs: c.epochs,
     batchSize: c.batchSize,
     backend: c.backend,
+    threads: blank(c.threads),
     logEvery: c.logEvery,
     checkpointEvery: c.checkpointEvery,
     data: {
@@ -237,6 +258,13 @@ export function configToDraft(c: RunConfig): FormDraft {
       density: c.hessian?.density ?? true,
       landscape: c.hessian?.landscape ?? false,
       perLayer: c.hessian?.perLayer ?? false,
+    },
+    carried: {
+      startFrom: c.startFrom,
+      mSharpness: c.mSharpness,
+      classes: c.data.classes,
+      testSplit: c.data.testSplit,
+      hessianTolerance: c.hessian?.tolerance,
     },
   };
 }

@@ -52,7 +52,7 @@ export function fineTuningNext(spec: SweepSpec, study: FineTuningStudy, state: S
 }
 
 function fineTunePhase(spec: SweepSpec, study: FineTuningStudy, model: RunConfig['model'], sourceRunId: number | null, checkpoint: string | null, from: string): PhasePlan {
-  const base: RunConfig = { ...spec.base, model, data: { ...spec.base.data, classes: study.classes }, init: { checkpoint, sourceRunId, head: study.head } };
+  const base: RunConfig = { ...spec.base, model, data: { ...spec.base.data, classes: study.classes }, startFrom: { checkpoint, sourceRunId, head: study.head } };
   const classes = study.classes ? ` on classes ${classesText(study.classes)}` : '';
   const plans = expandSweep({ ...spec, name: `${spec.name} · fine-tune${classes}`, base, study: null });
   const decision: FineTuneDecision = {
