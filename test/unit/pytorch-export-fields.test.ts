@@ -44,7 +44,7 @@ describe('every run-config field has a decided fate in the PyTorch export', () =
   it('the schema’s fields and EXPORT_FIELDS match one to one', () => {
     const fields = schemaFields();
     // The walk reaches the fields of the latest blocks (a sanity check of the walk itself).
-    expect(fields).toEqual(expect.arrayContaining(['data.classes', 'init.checkpoint', 'init.head', 'model.batchNorm', 'sam.variant.rhoMin', 'mSharpness.ascentSteps']));
+    expect(fields).toEqual(expect.arrayContaining(['data.classes', 'startFrom.checkpoint', 'startFrom.head', 'model.batchNorm', 'sam.variant.rhoMin', 'mSharpness.ascentSteps']));
     expect(fields.filter((f) => !coverOf(f)), 'fields the export says nothing about: add them to EXPORT_FIELDS in exportable.ts').toEqual([]);
     const stale = Object.keys(EXPORT_FIELDS).filter((k) => !fields.some((f) => f === k || f.startsWith(`${k}.`)));
     expect(stale, 'EXPORT_FIELDS entries that are no field of the schema').toEqual([]);
@@ -65,13 +65,13 @@ describe('every run-config field has a decided fate in the PyTorch export', () =
     expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
   });
 
-  it('a fine-tuning run whose source checkpoint is gone is refused naming init.checkpoint', async () => {
+  it('a fine-tuning run whose source checkpoint is gone is refused naming startFrom.checkpoint', async () => {
     const out = join(dir, 'gone');
-    const config = parseRunConfig({ ...base, init: { checkpoint: join(dir, 'no-such.ckpt'), sourceRunId: 3 } });
+    const config = parseRunConfig({ ...base, startFrom: { checkpoint: join(dir, 'no-such.ckpt'), sourceRunId: 3 } });
     const err = await exportPytorch(config, out, { appVersion: 'test' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ExportError);
-    expect((err as ExportError).field).toBe('init.checkpoint');
-    expect((err as Error).message).toMatch(/init\.checkpoint: ".*no-such\.ckpt" does not exist/);
+    expect((err as ExportError).field).toBe('startFrom.checkpoint');
+    expect((err as Error).message).toMatch(/startFrom\.checkpoint: ".*no-such\.ckpt" does not exist/);
     expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
   });
 });

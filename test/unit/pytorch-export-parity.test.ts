@@ -6,7 +6,7 @@
 // chunks per rank), and every deterministic variant: GSAM (with a cosine schedule moving ρ_t),
 // ESAM (its weight mask and row selection across two ranks), LookSAM, Friendly-SAM and SAM-ON
 // (a ResNet's batch norms, softplus for its ReLUs), with SGD (Nesterov, L2 in the loss, clipping), Adam and AdamW;
-// and a fine-tuning run (init from another run's checkpoint, a new head) on a class subset (data.classes).
+// and a fine-tuning run (startFrom: another run's checkpoint, a new head) on a class subset (data.classes).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,7 +112,7 @@ describe.skipIf(!existsSync(FASHION))('one SAM step of the export and of the app
     await expectParity(input, join(dir, name.replace(/[^a-z0-9]+/gi, '-')), c);
   });
 
-  it('fine-tuning on a class subset (init: the source run’s checkpoint, a new head; data.classes relabelled) on 2 ranks', async () => {
+  it('fine-tuning on a class subset (startFrom: the source run’s checkpoint, a new head; data.classes relabelled) on 2 ranks', async () => {
     // The source run: classes 0–4 (a 5-way head), one step, so its weights are trained ones.
     const here = join(dir, 'fine-tuning');
     const source: RunConfigInput = { seed: 5, epochs: 1, batchSize: BATCH, backend: 'cpu', data: { name: 'fashion-mnist', limit: BATCH, testLimit: 32, classes: [0, 1, 2, 3, 4] }, model: mlp, optimizer: sgd, sam: { rho: 0.05 } };
@@ -123,7 +123,7 @@ describe.skipIf(!existsSync(FASHION))('one SAM step of the export and of the app
       ...source,
       seed: 6,
       data: { name: 'fashion-mnist', limit: BATCH * 2, testLimit: 32, classes: [9, 5, 7], labelNoise: 0.2 },
-      init: { checkpoint, sourceRunId: 1, head: 'new' },
+      startFrom: { checkpoint, sourceRunId: 1, head: 'new' },
     };
     await expectParity(input, here, { ranks: 2, steps: 2 });
     // The start is the source's trained body and a fresh 3-way head.

@@ -79,7 +79,7 @@ async function writeProject(config: RunConfig, dir: string, opts: ExportOptions)
 
 /**
  * The weights the app's run starts from, in the app's checkpoint format: the engine's seeded
- * initialisation, or for a fine-tuning run (config.init) the source checkpoint's weights with a
+ * initialisation, or for a fine-tuning run (config.startFrom) the source checkpoint's weights with a
  * fresh head, built by the engine's own buildStartModel.
  */
 async function writeInitialWeights(config: RunConfig, data: ExportedData, path: string): Promise<void> {
@@ -92,12 +92,12 @@ async function writeInitialWeights(config: RunConfig, data: ExportedData, path: 
     model = await buildStartModel(config, data, { applyInit: true });
   } catch (e) {
     // A source checkpoint that does not fit the model is the config's fault: the engine's message names the field.
-    const field = /^init\.(checkpoint|head)/.exec((e as Error).message)?.[0];
-    if (config.init && field) throw new ExportError(field, (e as Error).message);
+    const field = /^startFrom\.(checkpoint|head)/.exec((e as Error).message)?.[0];
+    if (config.startFrom && field) throw new ExportError(field, (e as Error).message);
     throw e;
   }
   try {
-    const writer = config.init?.checkpoint ? `sam-studio export (initial weights: ${config.init.checkpoint}, head ${config.init.head})` : 'sam-studio export (initial weights)';
+    const writer = config.startFrom?.checkpoint ? `sam-studio export (initial weights: ${config.startFrom.checkpoint}, head ${config.startFrom.head})` : 'sam-studio export (initial weights)';
     const meta = { epoch: 0, stepInEpoch: 0, step: 0, seed: config.seed, extra: { writer } };
     await saveCheckpoint(path, meta, { params: model.params, state: model.state, optimizer: {} });
   } finally {

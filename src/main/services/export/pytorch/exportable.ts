@@ -46,7 +46,7 @@ export function checkExportable(config: RunConfig): void {
   const refusal = REFUSALS.find((r) => r.applies(config));
   if (refusal) throw new ExportError(refusal.field, refusal.message);
   // A fine-tuning run starts from its source checkpoint: the export reads it for initial.ckpt.
-  const missing = checkConfigPaths(config).find((e) => e.field === 'init.checkpoint');
+  const missing = checkConfigPaths(config).find((e) => e.field === 'startFrom.checkpoint');
   if (missing) throw new ExportError(missing.field, missing.message);
 }
 
@@ -121,9 +121,9 @@ export const EXPORT_FIELDS: Record<string, { how: 'reproduced' | 'refused' | 'ap
   'sam.variant.sigma': { how: 'reproduced', note: 'sam.py (Friendly-SAM)' },
   'sam.variant.lambda': { how: 'reproduced', note: 'sam.py (Friendly-SAM)' },
   hessian: { how: 'app', note: 'analyses of the checkpoints, in the app (sam-studio hessian); the script logs so' },
-  'init.checkpoint': { how: 'reproduced', note: 'the fine-tuning start (the source’s weights, a fresh head) is initial.ckpt' },
-  'init.sourceRunId': { how: 'app', note: 'provenance, kept in run.json' },
-  'init.head': { how: 'reproduced', note: 'in initial.ckpt' },
+  'startFrom.checkpoint': { how: 'reproduced', note: 'the fine-tuning start (the source’s weights, a fresh head) is initial.ckpt' },
+  'startFrom.sourceRunId': { how: 'app', note: 'provenance, kept in run.json' },
+  'startFrom.head': { how: 'reproduced', note: 'in initial.ckpt' },
   mSharpness: { how: 'refused', note: 'REFUSALS' },
   checkpointEvery: { how: 'reproduced', note: 'train.py' },
   logEvery: { how: 'reproduced', note: 'train.py' },
