@@ -129,6 +129,10 @@ for (const threads of [1, 2]) describe(`registered wasm kernels, ${threads === 1
     expect(swapOperands([1, 300, 128], [1, 128, 200], true, false)).toBe(false); // dW = xᵀ·dy
     expect(swapOperands([1, 128, 300], [1, 300, 200], false, false)).toBe(false); // forward
     expect(swapOperands([2, 128, 200], [2, 300, 200], false, true)).toBe(false); // batched: no GEMM path
+    // tf.matMul's own gradient hands the kernel rank-2 operands (the MLP's hidden layers under a
+    // tape): the same swap applies, else Wᵀ is transposed and packed in full on one thread.
+    expect(swapOperands([128, 200], [300, 200], false, true)).toBe(true);
+    expect(swapOperands([300, 128], [128, 200], true, false)).toBe(false);
     await matchesCpu(() => tf.tidy(() => tf.matMul(rand([128, 200], 1), rand([300, 200], 2), false, true)));
     // The input gradient of x·W through tf.grad: dx = dy·Wᵀ with dy 96×200, W 300×200.
     await matchesCpu(() => tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, rand([300, 200], 2)), rand([96, 200], 3))))(rand([96, 300], 1))));

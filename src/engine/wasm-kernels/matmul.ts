@@ -21,14 +21,21 @@ function swapLastTwo(rank: number): number[] {
 /** Work that stays on one thread counts double against work our transposes spread over all. */
 const PACK_WEIGHT = 2;
 
+/** A single matrix: rank 2, or rank 3 with a batch of 1 (what the fused matmul's gradient passes). */
+function singleMatrix(shape: number[]): boolean {
+  return shape.length === 2 || (shape.length === 3 && shape[0] === 1);
+}
+
 /**
  * Whether C = (op(B)ᵀ·op(A)ᵀ)ᵀ costs less than C = op(A)·op(B): packed values (serial) weighed
- * against transposed values (parallel). Only for single products (batch 1), the GEMM path.
+ * against transposed values (parallel). Only for single products (batch 1), the GEMM path — the
+ * plain matMul's gradient hands the kernel rank-2 operands, the fused one's rank-3 ones.
  */
 export function swapOperands(aShape: number[], bShape: number[], transposeA: boolean, transposeB: boolean): boolean {
-  if (aShape.length !== 3 || bShape.length !== 3 || aShape[0] !== 1 || bShape[0] !== 1) return false;
-  const [m, k] = transposeA ? [aShape[2], aShape[1]] : [aShape[1], aShape[2]];
-  const n = transposeB ? bShape[1] : bShape[2];
+  if (!singleMatrix(aShape) || !singleMatrix(bShape)) return false;
+  const [r, c] = [aShape.length - 2, aShape.length - 1];
+  const [m, k] = transposeA ? [aShape[c], aShape[r]] : [aShape[r], aShape[c]];
+  const n = transposeB ? bShape[bShape.length - 2] : bShape[bShape.length - 1];
   const direct = PACK_WEIGHT * k * n + (transposeA ? m * k : 0) + (transposeB ? k * n : 0);
   const swapped = PACK_WEIGHT * k * m + (transposeB ? 0 : k * n) + (transposeA ? 0 : m * k) + m * n;
   return swapped < direct;
