@@ -26,6 +26,7 @@ export const API_METHOD_NAMES = [
   'analyseRun',
   'listAnalyses',
   'cancelAnalysis',
+  'exportPytorch',
 ] as const;
 export type ApiMethodName = (typeof API_METHOD_NAMES)[number];
 

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { issuesToFieldErrors } from './unknown-keys';
 import { runConfigSchema, type RunConfig, type BackendName, type DatasetName } from './config';
-import type { BackendReport, FinalMetrics, LandscapeEvent, SpectrumEvent, TrainerEvent } from './events';
+import type { BackendReport, FinalMetrics, LandscapeEvent, RunBackend, SpectrumEvent, TrainerEvent } from './events';
 import { sweepSpecSchema, type SweepRunPlan, type SweepSpec } from './sweep';
 import type { StudyKind, SweepState } from './studies/phases';
 import { API_METHOD_NAMES, type ApiMethodName } from './api-methods';
@@ -17,7 +17,7 @@ export interface RunSummary {
   name: string;
   status: RunStatus;
   config: RunConfig;
-  backend: BackendName | null;
+  backend: RunBackend | null;
   sweepId: number | null;
   tags: string[];
   notes: string;
@@ -169,6 +169,17 @@ export interface AnalysisJob {
   endedAt: number | null;
 }
 
+/** A run written as a PyTorch DDP project (train.py, its modules, README with the commands). */
+export interface PytorchExportInfo {
+  dir: string;
+  /** Files written, relative to dir. */
+  files: string[];
+  /** Numbers of processes the run's batch splits over (up to 64). */
+  worldSizes: number[];
+  /** The README's one-machine commands. */
+  commands: { single: string; torchrun: string; manual: string };
+}
+
 /** A sweep in the sweep list: what it is and how far it got. */
 export interface SweepSummary {
   id: number;
@@ -230,6 +241,7 @@ export const apiRequestSchemas = {
   analyseRun: z.tuple([id, analysisRequestSchema.default({ checkpoint: 'last' })]),
   listAnalyses: z.tuple([z.strictObject({ runId: id.optional() }).default({})]),
   cancelAnalysis: z.tuple([id]),
+  exportPytorch: z.tuple([id]),
 } as const satisfies Record<ApiMethodName, z.ZodType>;
 export type ApiMethod = ApiMethodName;
 export const API_METHODS: readonly ApiMethod[] = API_METHOD_NAMES;
@@ -263,6 +275,8 @@ export interface StudioApi {
   analyseRun(runId: number, request?: AnalysisRequest): Promise<AnalysisJob>;
   listAnalyses(query?: { runId?: number }): Promise<AnalysisJob[]>;
   cancelAnalysis(jobId: number): Promise<AnalysisJob>;
+  /** Write the run as a PyTorch DDP project into the app's exports folder (see PytorchExportInfo). */
+  exportPytorch(runId: number): Promise<PytorchExportInfo>;
   subscribe(listener: (e: StudioEvent) => void): () => void;
 }
 

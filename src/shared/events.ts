@@ -3,9 +3,15 @@
 import type { BackendName, RunConfig } from './config';
 import type { LayerSpectrum } from './layer-sharpness';
 
+/**
+ * What a run trained on: one of the app's tfjs backends, or N PyTorch DDP processes (a run's
+ * PyTorch export, trained by `sam-studio launch` or elsewhere and imported).
+ */
+export type RunBackend = BackendName | `pytorch-ddp×${number}`;
+
 export interface BackendReport {
   /** The backend training actually ran on. */
-  name: BackendName;
+  name: RunBackend;
   /**
    * Each other backend that was not used, and why: missing package, no CUDA, no adapter, a
    * self-check that disagreed with cpu, or (under `auto`) slower here than the one chosen.
@@ -173,7 +179,7 @@ export interface FinalMetrics {
 export interface DoneEvent {
   event: 'done';
   runId: number | null;
-  backend: BackendName;
+  backend: RunBackend;
   metrics: FinalMetrics;
   epochs: number;
   steps: number;

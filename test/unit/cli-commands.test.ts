@@ -10,7 +10,7 @@ import { openStore } from '../../src/main/services/store/index';
 import { BIN, CLI_ENV, collect, runCli as cli, startCli, type CliResult } from './helpers/cli';
 import { makeTempDir } from './helpers/tmp';
 
-const COMMANDS = ['train', 'resume', 'runs', 'rename', 'rm', 'hessian', 'report', 'config', 'serve', 'bench'];
+const COMMANDS = ['train', 'resume', 'runs', 'rename', 'rm', 'hessian', 'report', 'export', 'launch', 'import', 'config', 'serve', 'bench'];
 
 const work = makeTempDir('cli-commands-');
 const db = join(work, 'runs.db');

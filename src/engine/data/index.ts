@@ -13,6 +13,8 @@ import { syntheticDataset, type SyntheticKind } from './synthetic';
 import type { Dataset } from './types';
 
 export type { Dataset, Split, Normalization } from './types';
+export type { RawDataset } from './raw';
+export { planDataset, type DatasetPlan } from './pipeline';
 export { DataError } from './errors';
 export { listDatasets } from './list';
 export { iterateBatches } from './batches';
@@ -25,7 +27,8 @@ export interface LoadOptions {
   signal?: AbortSignal;
 }
 
-async function loadRaw(cfg: DataConfig, opts: LoadOptions): Promise<RawDataset> {
+/** The source's examples before splitting and normalising (a PyTorch export plans its own rows from them). */
+export async function loadRaw(cfg: DataConfig, opts: LoadOptions): Promise<RawDataset> {
   const name = cfg.name;
   if (isNamedSet(name)) return loadNamedSet(name, cfg.path, opts);
   if (name === 'csv' || name === 'images') {

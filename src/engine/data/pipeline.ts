@@ -22,38 +22,52 @@ export const DEFAULT_TEST_SPLIT = 0.2;
 
 const range = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
 
-function takeSplit(src: RawSplit, rows: Int32Array, rowSize: number, norm: Normalization): Split {
-  const y = new Int32Array(rows.length);
-  for (let i = 0; i < rows.length; i++) y[i] = src.y[rows[i]];
+function takeSplit(src: RawSplit, rows: Int32Array, rowSize: number, norm: Normalization, labels?: Int32Array): Split {
+  const y = labels ?? new Int32Array(rows.length);
+  if (!labels) for (let i = 0; i < rows.length; i++) y[i] = src.y[rows[i]];
   return { x: gatherNormalized(src.x, rows, rowSize, norm), y, n: rows.length };
 }
 
 /** Config fields the pipeline reads (DataConfig plus the optional testSplit). */
 export type PipelineConfig = Pick<DataConfig, 'limit' | 'testLimit' | 'validationSplit' | 'labelNoise'> & { testSplit?: number; classes?: number[] | null };
 
-export function finalizeDataset(source: RawDataset, cfg: PipelineConfig, seed: number): Dataset {
-  // 0. class subset.
-  const raw = selectClasses(source, cfg.classes);
+/**
+ * What the pipeline decides for a run, before any feature is copied: which raw rows are
+ * training, validation and test examples, the training labels after label noise, and the
+ * normalisation. A PyTorch export writes this plan out, so its data is the app's to the bit.
+ */
+export interface DatasetPlan {
+  /** Rows of raw.train. */
+  trainRows: Int32Array;
+  /** Rows of raw.train (empty without a validation split). */
+  valRows: Int32Array;
+  /** Rows of raw.test, or of raw.train when the source has no test set. */
+  testRows: Int32Array;
+  testFrom: 'train' | 'test';
+  /** Labels of trainRows after label noise. */
+  trainLabels: Int32Array;
+  noisyIndices: Int32Array;
+  normalization: Normalization;
+}
+
+/** `raw` is the source after selectClasses (rows and labels are the subset's). */
+export function planDataset(raw: RawDataset, cfg: PipelineConfig, seed: number): DatasetPlan {
   const rng = new Rng(seed);
   const trainRng = rng.fork(1);
   const testRng = rng.fork(2);
   const noiseRng = rng.fork(3);
-  const rowSize = featureSize(raw.inputShape);
 
   // 1. test set.
   let pool: Int32Array;
-  let testSrc: RawSplit;
   let testRows: Int32Array;
   if (raw.test) {
     pool = range(raw.train.n);
-    testSrc = raw.test;
     testRows = range(raw.test.n);
   } else {
     const frac = cfg.testSplit ?? DEFAULT_TEST_SPLIT;
     const perm = testRng.shuffle(range(raw.train.n));
     const nTest = Math.max(1, Math.round(frac * raw.train.n));
     if (nTest >= raw.train.n) throw new DataError(`${raw.source}: ${raw.train.n} examples are too few to hold out a test set`);
-    testSrc = raw.train;
     testRows = perm.slice(0, nTest);
     pool = perm.slice(nTest);
   }
@@ -72,13 +86,24 @@ export function finalizeDataset(source: RawDataset, cfg: PipelineConfig, seed: n
   if (trainRows.length === 0) throw new DataError(`${raw.source}: no training examples left after the validation split`);
 
   // 4. normalisation from the training split.
-  const norm = chooseNormalization(raw.kind, raw.train.x, trainRows, raw.inputShape);
-  const train = takeSplit(raw.train, trainRows, rowSize, norm);
-  const validation = nVal > 0 ? takeSplit(raw.train, valRows, rowSize, norm) : null;
-  const test = takeSplit(testSrc, testRows, rowSize, norm);
+  const normalization = chooseNormalization(raw.kind, raw.train.x, trainRows, raw.inputShape);
 
   // 5. label noise.
-  const noisyIndices = cfg.labelNoise > 0 ? applyLabelNoise(train.y, raw.numClasses, cfg.labelNoise, noiseRng) : new Int32Array(0);
+  const trainLabels = Int32Array.from(trainRows, (r) => raw.train.y[r]);
+  const noisyIndices = cfg.labelNoise > 0 ? applyLabelNoise(trainLabels, raw.numClasses, cfg.labelNoise, noiseRng) : new Int32Array(0);
+  return { trainRows, valRows, testRows, testFrom: raw.test ? 'test' : 'train', trainLabels, noisyIndices, normalization };
+}
+
+export function finalizeDataset(source: RawDataset, cfg: PipelineConfig, seed: number): Dataset {
+  // 0. class subset (before any split or limit).
+  const raw = selectClasses(source, cfg.classes);
+  const plan = planDataset(raw, cfg, seed);
+  const rowSize = featureSize(raw.inputShape);
+  const norm = plan.normalization;
+  const train = takeSplit(raw.train, plan.trainRows, rowSize, norm, plan.trainLabels);
+  const validation = plan.valRows.length > 0 ? takeSplit(raw.train, plan.valRows, rowSize, norm) : null;
+  const test = takeSplit(plan.testFrom === 'test' ? (raw.test as RawSplit) : raw.train, plan.testRows, rowSize, norm);
+  const noisyIndices = plan.noisyIndices;
 
   return {
     name: raw.name,

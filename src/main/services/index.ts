@@ -54,7 +54,7 @@ export function createStudioServices(opts: CreateStudioServicesOptions): StudioS
 }
 
 /** SAM Studio's package.json is the nearest one above this module: in the source and in every build (out/*). */
-function appVersion(): string {
+export function appVersion(): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); dirname(dir) !== dir; dir = dirname(dir)) {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };

@@ -10,6 +10,7 @@ import {
   type AppInfo,
   type ArtifactInfo,
   type DatasetInfo,
+  type PytorchExportInfo,
   type ReportRequest,
   type RunDetail,
   type RunPatch,
@@ -335,6 +336,18 @@ export class StudioServicesImpl implements StudioApi {
 
   async cancelAnalysis(jobId: number): Promise<AnalysisJob> {
     return this.analyses.cancel(jobId);
+  }
+
+  /** The run as a PyTorch DDP project in `<workDir>/exports/run-<id>-pytorch` (a new folder each time). */
+  async exportPytorch(runId: number): Promise<PytorchExportInfo> {
+    const run = this.store.requireRun(runId);
+    const { exportPytorch, ExportError, freshExportDir } = await import('./export/pytorch/index');
+    try {
+      return await exportPytorch(run.config, freshExportDir(join(this.o.workDir, 'exports'), runId), { appVersion: this.o.version, run: { id: runId, name: run.name } });
+    } catch (err) {
+      if (err instanceof ExportError) throw new ApiValidationError('exportPytorch', [{ field: err.field, message: err.message }]);
+      throw err;
+    }
   }
 
   /** The pid of a running analysis (tests use it). */

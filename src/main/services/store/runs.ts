@@ -3,10 +3,10 @@
 // so no code downstream ever sees a config the engine would reject.
 import type Database from 'better-sqlite3';
 import { issuesToFieldErrors } from '../../../shared/unknown-keys';
-import { runConfigSchema, type RunConfig, type BackendName } from '../../../shared/config';
+import { runConfigSchema, type RunConfig } from '../../../shared/config';
 import { z } from 'zod';
 import { ApiValidationError, runNameSchema, runQuerySchema, runTagsSchema, type RunQuery, type RunStatus, type RunSummary, type RunPatch } from '../../../shared/api';
-import type { BackendReport, FinalMetrics } from '../../../shared/events';
+import type { BackendReport, FinalMetrics, RunBackend } from '../../../shared/events';
 import { staleReason } from './liveness';
 import { filterRuns } from '../../../shared/run-search';
 
@@ -64,7 +64,7 @@ export interface RunStateChange {
   pid?: number | null;
   ownerPid?: number | null;
   heartbeatAt?: number | null;
-  backend?: BackendName | null;
+  backend?: RunBackend | null;
   backendReport?: BackendReport | null;
   progress?: number;
   etaMs?: number | null;
@@ -269,7 +269,7 @@ function toRecord(row: RunRow, now: number): RunRecord {
     name: row.name,
     status: stale ? 'interrupted' : row.status,
     config: readConfig(row),
-    backend: (row.backend as BackendName | null) ?? null,
+    backend: (row.backend as RunBackend | null) ?? null,
     sweepId: row.sweep_id,
     tags: JSON.parse(row.tags) as string[],
     notes: row.notes,
