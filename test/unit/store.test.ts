@@ -81,7 +81,9 @@ describe('schema', () => {
     const [mlp, layers] = store.listRuns().sort((a, b) => a.id - b.id).map((r) => store.getRun(r.id)!.config);
     expect(mlp.model).toMatchObject({ kind: 'mlp', init: 'he-normal' });
     expect(mlp.optimizer).toMatchObject({ weightDecay: 5e-4, weightDecayParams: 'weights-only' });
-    expect(layers.model).toEqual({ kind: 'layers', path: '/models/model.json' });
+    // No init for a Layers model; its batch norm and dropout read as what v2 did (model.apply with
+    // training on): batch statistics in training, dropout kept.
+    expect(layers.model).toEqual({ kind: 'layers', path: '/models/model.json', batchNorm: 'train', dropout: 'keep' });
     expect(layers.optimizer.weightDecayParams).toBe('weights-only');
     const spec = store.getSweep(1)!.spec as { base: { model: { init: string }; optimizer: { weightDecayParams: string } } };
     expect([spec.base.model.init, spec.base.optimizer.weightDecayParams]).toEqual(['he-normal', 'weights-only']);
