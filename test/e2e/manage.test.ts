@@ -273,8 +273,8 @@ describe.skipIf(!existsSync(FASHION))('managing and reading runs in Chromium', (
     await page.selectOption('#x-axis', 'step');
     // Spectra panels wrap instead of overflowing sideways.
     await page.setViewportSize({ width: 900, height: 900 });
-    const overflow = await page.locator('.compare').evaluate((el) => el.scrollWidth - el.clientWidth);
-    expect(overflow).toBeLessThanOrEqual(1);
+    // Charts resize on their ResizeObserver after the window does: wait for the reflow.
+    await expect.poll(() => page.locator('.compare').evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(1);
     await page.setViewportSize({ width: 1360, height: 900 });
     await drawn();
     await shot('compare-seeds');

@@ -129,10 +129,10 @@ describe.skipIf(!existsSync(FASHION))('a new user, from an empty database to a P
     await shot('new-user-3-grouped');
     // On a narrow window the four spectra panels wrap: nothing in the Spectra section scrolls sideways.
     await page.setViewportSize({ width: 900, height: 900 });
-    const sideways = await page.locator('section[aria-labelledby="spec-h"]').evaluate((sec) =>
-      [sec, ...sec.querySelectorAll('div')].filter((el) => el.scrollWidth > el.clientWidth + 1).length,
-    );
-    expect(sideways).toBe(0);
+    // Charts resize on their ResizeObserver after the window does: wait for the reflow.
+    const sideways = () =>
+      page.locator('section[aria-labelledby="spec-h"]').evaluate((sec) => [sec, ...sec.querySelectorAll('div')].filter((el) => el.scrollWidth > el.clientWidth + 1).length);
+    await expect.poll(sideways).toBe(0);
     await shot('new-user-3b-narrow');
     await page.setViewportSize({ width: 1360, height: 900 });
   });
