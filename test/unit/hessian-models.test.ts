@@ -192,6 +192,20 @@ describe('the small CNN (issue 11 "Done when")', () => {
     model.dispose();
   });
 
+  it("'auto' keeps exact on a wider ReLU CNN over 1,024 images: the twin pools by averaging, since max-pool switches flip under finite differences", async () => {
+    const cfg = modelSchema.parse({ kind: 'cnn', filters: [16, 32], dense: 32 });
+    const dataset = await loadDataset(dataSchema.parse({ name: 'fashion-mnist', limit: 1024, testLimit: 10 }), { seed: 0 });
+    const model = await buildModel(cfg, dataset.inputShape, dataset.numClasses, 0);
+    const { x, y } = hessianBatch(dataset.train, model.inputShape, 1024, 0);
+    const twin = (await smoothTwinOf(model, cfg, (m) => makeLossClosure(m, x, y)))!;
+    const op = await createHvp(makeLossClosure(model, x, y), { seed: 3, fdStep: fdStepFor(cfg), checkOn: twin.closure });
+    expect([op.method, op.check?.on], op.check?.reason ?? '').toEqual(['exact', 'smooth-twin']);
+    op.dispose();
+    twin.dispose();
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
   it("a broken second derivative (Conv2DBackpropFilter's, registered here) is caught on a ReLU CNN's smooth twin: 'auto' falls back and says why", async () => {
     const config = runConfigSchema.parse({ epochs: 1, batchSize: BATCH, data: { name: 'fashion-mnist' }, model: { kind: 'cnn', filters: [2], dense: 4 }, optimizer: { kind: 'sgd', lr: 0.1 } });
     const model = await buildModel(config.model, [8, 8, 1], CLASSES, 1);

@@ -18,7 +18,8 @@ export interface CnnConfig {
   init: InitScheme;
 }
 
-export function buildCnn(cfg: CnnConfig, inputShape: number[], numClasses: number, seed: number): EngineModel {
+export function buildCnn(cfg: CnnConfig, inputShape: number[], numClasses: number, seed: number, opts: { averagePool?: boolean } = {}): EngineModel {
+  const pool = opts.averagePool ? tf.avgPool : tf.maxPool;
   const [h0, w0, c0] = imageShape(inputShape, 'cnn');
   const rng = new Rng(seed);
   const vs = new VariableStore();
@@ -36,7 +37,7 @@ export function buildCnn(cfg: CnnConfig, inputShape: number[], numClasses: numbe
   const head = dense(vs, HEAD_LAYER, cfg.dense, numClasses, 'linear', init);
   return dropoutModel({ kind: 'cnn', vs, inputShape, numClasses, rate: cfg.dropout, rng }, (x, drop) => {
     let t = asImages(x, [h0, w0, c0]);
-    for (const block of blocks) t = tf.maxPool(block(t), 2, 2, 'same');
+    for (const block of blocks) t = pool(block(t), 2, 2, 'same');
     return head(drop(fc(tf.reshape(t, [-1, flat]) as tf.Tensor2D)));
   });
 }

@@ -10,6 +10,8 @@ import { buildResnet18, buildResnet20, buildWideResnet } from './resnet';
 export interface BuildOptions {
   /** A fresh classifier head (startFrom.head "new"): the built-in models always have one; a Layers model gets its last Dense layer replaced. */
   newHead?: boolean;
+  /** Average instead of max pooling (the CNN's smooth twin, hessian/smooth-twin.ts); no weights change. */
+  averagePool?: boolean;
 }
 
 export async function buildModel(cfg: ModelConfig, inputShape: number[], numClasses: number, seed: number, opts: BuildOptions = {}): Promise<EngineModel> {
@@ -18,7 +20,7 @@ export async function buildModel(cfg: ModelConfig, inputShape: number[], numClas
     case 'mlp':
       return buildMlp(cfg, inputShape, numClasses, seed);
     case 'cnn':
-      return buildCnn(cfg, inputShape, numClasses, seed);
+      return buildCnn(cfg, inputShape, numClasses, seed, { averagePool: opts.averagePool ?? false });
     case 'resnet20':
       return buildResnet20(cfg.width, inputShape, numClasses, seed, cfg);
     case 'resnet18':
