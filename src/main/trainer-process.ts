@@ -2,6 +2,7 @@
 // streams every event back. Works as an Electron utility process (process.parentPort) and as a
 // plain child_process.fork child (process.send). Exits when the run ends, when the parent asks
 // it to stop (via the engine's AbortSignal), or when the parent goes away.
+import { THREADS_ENV } from '../engine/backends/wasm-threads';
 import { runConfigSchema } from '../shared/config';
 import type { TrainerEvent } from '../shared/events';
 import { isParentToTrainer, TRAINER_EXIT, TRAINER_HEARTBEAT_MS, type ParentToTrainer, type TrainerStartMessage, type TrainerToParent } from '../shared/trainer-protocol';
@@ -99,7 +100,7 @@ channel.onMessage((msg) => {
   if (started) return;
   started = true;
   // Before any backend starts: the engine reads $SAM_WASM_THREADS when the config says null.
-  if (msg.threadShare && !process.env.SAM_WASM_THREADS) process.env.SAM_WASM_THREADS = String(msg.threadShare);
+  if (msg.threadShare && !process.env[THREADS_ENV]) process.env[THREADS_ENV] = String(msg.threadShare);
   const job = msg.analysis ? runAnalysisJob({ ...msg, analysis: msg.analysis }) : runTraining(msg);
   job.catch((err: unknown) => exitAfter({ type: 'fatal', message: err instanceof Error ? err.message : String(err) }, TRAINER_EXIT.fatal));
 });

@@ -3,10 +3,10 @@
 // trainer's own heartbeat, kills a trainer that goes silent (hung or suspended), and turns every
 // way a process can end into a run status with a reason.
 import { join } from 'node:path';
-import { availableParallelism } from 'node:os';
 import type { StudioEvent } from '../../shared/api';
 import type { DoneEvent, FailedEvent, StoppedEvent, TrainerEvent } from '../../shared/events';
 import type { TrainerToParent } from '../../shared/trainer-protocol';
+import { machineThreads } from '../../engine/backends/wasm-threads';
 import { IngestBuffer } from './ingest-buffer';
 import { SilenceWatchdog } from './silence-watchdog';
 import { TRAINER_SILENCE_MS, toSummary, type RunStateChange, type Store } from './store/index';
@@ -148,7 +148,7 @@ export class RunScheduler {
 
   /** Each trainer's share of the cores when `concurrency` may run at once (see TrainerStartMessage). */
   private threadShare(): number {
-    return Math.max(1, Math.floor(availableParallelism() / this.concurrency));
+    return Math.max(1, Math.floor(machineThreads() / this.concurrency));
   }
 
   private launch(runId: number): void {
