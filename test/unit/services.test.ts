@@ -2,6 +2,7 @@
 // the run lifecycle, the concurrency limit, crash → interrupted → resume, divergence, sweeps,
 // stop/cancel and start-up recovery.
 import { availableParallelism } from 'node:os';
+import { WASM_MAX_THREADS } from '../../src/engine/backends/wasm-threads';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createStudioServices, type StudioServices } from '../../src/main/services/index';
@@ -135,7 +136,7 @@ describe('run lifecycle', () => {
     expect((await Promise.all([s.waitForRun(open.id), s.waitForRun(pinned.id)])).map((r) => r.status)).toEqual(['done', 'done']);
     const backendOf = (id: number) => trainerEvents(id).find((e): e is StartedEvent => e.event === 'started')!.backend;
     const env = process.env.SAM_WASM_THREADS;
-    expect(backendOf(open.id).details).toMatchObject({ threadsFrom: 'SAM_WASM_THREADS', threads: env ? Math.min(Number(env), 8) : share });
+    expect(backendOf(open.id).details).toMatchObject({ threadsFrom: 'SAM_WASM_THREADS', threads: env ? Math.min(Number(env), WASM_MAX_THREADS) : share });
     expect(backendOf(pinned.id).details).toMatchObject({ threadsFrom: 'run config', threads: 1 });
   });
 
