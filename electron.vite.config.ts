@@ -32,6 +32,8 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'),
           // The trainer runs in a utility process of its own: a second entry.
           'trainer-process': resolve(__dirname, 'src/main/trainer-process.ts'),
+          // Its data-parallel ranks run in worker threads: a third entry.
+          'data-parallel-worker': resolve(__dirname, 'src/engine/parallel/data-parallel-worker.ts'),
         },
       },
     },

@@ -16,6 +16,7 @@ export default defineConfig({
       input: {
         index: resolve(import.meta.dirname, 'src/cli/index.ts'),
         'trainer-process': resolve(import.meta.dirname, 'src/main/trainer-process.ts'),
+        'data-parallel-worker': resolve(import.meta.dirname, 'src/engine/parallel/data-parallel-worker.ts'),
       },
       output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
     },

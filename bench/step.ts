@@ -13,6 +13,7 @@ import { loadDataset } from '../src/engine/data/index';
 import { iterateBatches, type Batch } from '../src/engine/data/batches';
 import { buildModel } from '../src/engine/models/index';
 import { createStepper } from '../src/engine/optim';
+import { startDataParallel } from '../src/engine/parallel/data-parallel';
 import { Rng } from '../src/engine/rng';
 import type { Dataset } from '../src/engine/data/types';
 import { type BackendName, dataSchema, modelSchema, optimizerSchema, samSchema } from '../src/shared/config';
@@ -42,12 +43,17 @@ function defaultPlan(backend: BackendName, model: ModelName): Plan {
   return model === 'cnn' ? { warmup: 2, repeats: 8 } : { warmup: 3, repeats: 20 };
 }
 
+/** How wasm used several threads (engine/parallel/plan.ts picks one per model in training). */
+export type Parallel = 'pool' | 'ranks';
+
 export interface StepRow {
   bench: 'step';
   model: ModelName;
   backend: BackendName;
   /** Threads the backend computed on (the wasm pool; 1 for cpu); null where tfjs does not say. */
   threads: number | null;
+  /** wasm on several threads: one pool splitting each product, or data-parallel ranks splitting the batch. */
+  parallel?: Parallel;
   batchSize: number;
   sgdMs: number;
   samMs: number;
@@ -72,6 +78,7 @@ export interface ThreadsRow {
   model: ModelName;
   backend: 'wasm';
   threads: number;
+  parallel: Parallel;
   sgd: number;
   sam: number;
   rounds: number;
@@ -96,6 +103,7 @@ const sam = samSchema.parse({ rho: 0.05 });
 
 interface Measured {
   threads: number | null;
+  parallel: Parallel;
   /** The backend's report details (the adapter for webgpu). */
   details: Record<string, string | number | boolean>;
   paramCount: number;
@@ -103,16 +111,20 @@ interface Measured {
   sam: StepSamples;
 }
 
-async function sample(backend: BackendName, model: ModelName, data: Dataset, threads: number | null, plan: Plan): Promise<Measured> {
-  const report = await initBackend(backend, { threads });
+async function sample(backend: BackendName, model: ModelName, data: Dataset, threads: number | null, plan: Plan, parallel: Parallel = 'pool'): Promise<Measured> {
+  const ranks = parallel === 'ranks' && threads !== null && threads > 1 ? threads : 1;
+  const report = await initBackend(backend, { threads: ranks > 1 ? 1 : threads });
   const m = await buildModel(MODELS[model].cfg, data.inputShape, data.numClasses, 0);
-  const steppers = { sgd: createStepper(m, { optimizer, sam: null }), sam: createStepper(m, { optimizer, sam }) };
+  const dp = ranks > 1 ? await startDataParallel({ model: m, config: MODELS[model].cfg, ranks, maxRows: BATCH }) : null;
+  const pass = dp ? { pass: dp.pass } : {};
+  const steppers = { sgd: createStepper(m, { optimizer, sam: null, ...pass }), sam: createStepper(m, { optimizer, sam, ...pass }) };
   const s = await sampleInterleaved(steppers, batchStream(data, 1), data.inputShape, { ...plan, lr: LR });
   steppers.sgd.dispose();
   steppers.sam.dispose();
+  dp?.dispose();
   m.dispose();
   const t = report.details.threads;
-  return { threads: typeof t === 'number' ? t : null, details: report.details, paramCount: m.paramCount, ...s };
+  return { threads: ranks > 1 ? ranks : typeof t === 'number' ? t : null, parallel: ranks > 1 ? 'ranks' : 'pool', details: report.details, paramCount: m.paramCount, ...s };
 }
 
 function stepRow(backend: BackendName, model: ModelName, m: Measured): StepRow {
@@ -123,6 +135,7 @@ function stepRow(backend: BackendName, model: ModelName, m: Measured): StepRow {
     model,
     backend,
     threads: m.threads,
+    ...(backend === 'wasm' && m.threads !== null && m.threads > 1 ? { parallel: m.parallel } : {}),
     batchSize: BATCH,
     sgdMs: round(sgd.wallMs),
     samMs: round(samT.wallMs),
@@ -139,25 +152,37 @@ function stepRow(backend: BackendName, model: ModelName, m: Measured): StepRow {
 }
 
 /**
- * wasm on each thread count, in `rounds` rounds whose order alternates (1, N, … then N, 1, …),
- * so load from other processes that comes and goes hits every count alike.
+ * wasm on each thread count — several threads both ways, as one pool and as data-parallel ranks —
+ * in `rounds` rounds whose order alternates (1, N, … then N, 1, …), so load from other processes
+ * that comes and goes hits every setting alike.
  */
 async function wasmThreadRows(model: ModelName, data: Dataset, counts: number[], plan: Plan, rounds: number): Promise<{ steps: StepRow[]; speedups: ThreadsRow[] }> {
   const per = Math.max(1, Math.ceil(plan.repeats / rounds));
-  const acc = new Map<number, Measured>();
+  const settings = counts.flatMap((n): [number, Parallel][] => (n === 1 ? [[1, 'pool']] : [[n, 'pool'], [n, 'ranks']]));
+  const acc = new Map<string, Measured>();
   for (let r = 0; r < rounds; r++) {
-    for (const n of r % 2 === 0 ? counts : [...counts].reverse()) {
-      const m = await sample('wasm', model, data, n, { warmup: plan.warmup, repeats: per });
-      const prev = acc.get(n);
-      acc.set(n, prev ? { ...m, sgd: mergeSamples(prev.sgd, m.sgd), sam: mergeSamples(prev.sam, m.sam) } : m);
+    for (const [n, parallel] of r % 2 === 0 ? settings : [...settings].reverse()) {
+      const m = await sample('wasm', model, data, n, { warmup: plan.warmup, repeats: per }, parallel);
+      const key = `${n} ${parallel}`;
+      const prev = acc.get(key);
+      acc.set(key, prev ? { ...m, sgd: mergeSamples(prev.sgd, m.sgd), sam: mergeSamples(prev.sam, m.sam) } : m);
     }
   }
-  const steps = counts.map((n) => stepRow('wasm', model, acc.get(n) as Measured));
+  const steps = settings.map(([n, parallel]) => stepRow('wasm', model, acc.get(`${n} ${parallel}`) as Measured));
   const one = steps.find((s) => s.threads === 1);
   const speedups: ThreadsRow[] = one
     ? steps
         .filter((s) => s.threads !== null && s.threads > 1)
-        .map((s) => ({ bench: 'threads', model, backend: 'wasm', threads: s.threads as number, sgd: round(one.sgdMs / s.sgdMs, 2), sam: round(one.samMs / s.samMs, 2), rounds }))
+        .map((s) => ({
+          bench: 'threads',
+          model,
+          backend: 'wasm',
+          threads: s.threads as number,
+          parallel: s.parallel ?? 'pool',
+          sgd: round(one.sgdMs / s.sgdMs, 2),
+          sam: round(one.samMs / s.samMs, 2),
+          rounds,
+        }))
     : [];
   return { steps, speedups };
 }
@@ -247,7 +272,7 @@ async function samEpoch(data: Dataset): Promise<{ bench: 'epoch'; model: ModelNa
 }
 
 function stepLine(r: StepRow): string {
-  const be = `${r.backend}${r.threads !== null ? `×${r.threads}` : ''}`;
+  const be = `${r.backend}${r.threads !== null ? `×${r.threads}` : ''}${r.parallel === 'ranks' ? ' ranks' : ''}`;
   const line =
     `${r.model.padEnd(6)} ${be.padEnd(10)} ${r.sgdMs.toFixed(1).padStart(7)}  ${r.samMs.toFixed(1).padStart(7)}  ${r.samOverSgd.toFixed(2).padStart(7)}  ${String(r.examplesPerSec).padStart(9)}  ${String(r.samExamplesPerSec).padStart(9)}   (${r.sgdCpuMs} / ${r.samCpuMs} = ${r.samOverSgdCpu})  load ${r.load1}` +
     (r.adapter ? `  [${r.adapter}${r.softwareAdapter ? ', software adapter' : ''}]` : '');
@@ -277,7 +302,7 @@ export async function run(opts: { json: boolean; only?: string[] }): Promise<voi
       if (opts.json) console.log(JSON.stringify(r));
       else if ('skipped' in r) say(`${r.model.padEnd(6)} ${r.backend.padEnd(10)} skipped: ${r.skipped}`);
       else if (r.bench === 'step') say(stepLine(r));
-      else say(`speed-up wasm on ${r.threads} threads vs 1, ${r.model}: SGD ×${r.sgd}, SAM ×${r.sam} (${r.rounds} alternating rounds)`);
+      else say(`speed-up wasm on ${r.threads} threads (${r.parallel === 'ranks' ? 'data-parallel ranks' : 'one pool'}) vs 1, ${r.model}: SGD ×${r.sgd}, SAM ×${r.sam} (${r.rounds} alternating rounds)`);
     },
   });
   const allThreads = (model: ModelName) =>

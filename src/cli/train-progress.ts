@@ -27,7 +27,7 @@ export function createProgressPrinter(out: ProgressWriter, totalEpochs: number):
       case 'started':
         stepsPerEpoch = e.stepsPerEpoch;
         line(
-          `training on ${e.backend.name}${typeof e.backend.details.threads === 'number' ? ` (${e.backend.details.threads} thread${e.backend.details.threads === 1 ? '' : 's'})` : ''} · ${e.paramCount.toLocaleString('en-US')} parameters · ${e.trainExamples} train / ${e.testExamples} test examples · ${e.stepsPerEpoch} steps per epoch` +
+          `training on ${e.backend.name}${typeof e.backend.details.threads === 'number' ? ` (${e.backend.details.threads} thread${e.backend.details.threads === 1 ? '' : 's'}${e.backend.details.dataParallelRanks ? ', data-parallel' : ''})` : ''} · ${e.paramCount.toLocaleString('en-US')} parameters · ${e.trainExamples} train / ${e.testExamples} test examples · ${e.stepsPerEpoch} steps per epoch` +
             (e.resumedFromStep !== null ? ` · resumed at step ${e.resumedFromStep}` : ''),
         );
         if (typeof e.backend.details.selfCheck === 'string') line(`  (${e.backend.name} self-check against cpu: ${e.backend.details.selfCheck})`);

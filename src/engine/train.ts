@@ -15,6 +15,8 @@ import { MetricsAccumulator, type WindowTotals } from './metrics-accumulator';
 import { buildStartModel } from './start-weights';
 import { checkProbe, measureAtEnd } from './train-probe';
 import { createStepper } from './optim/index';
+import { type DataParallel, startDataParallel } from './parallel/data-parallel';
+import { planParallel } from './parallel/plan';
 import { learningRateAt, learningRateRange } from './optim/schedule';
 import { Rng } from './rng';
 import { analysisDue, runAnalysis } from './train-analysis';
@@ -86,6 +88,7 @@ class TrainingRun {
   private readonly t0 = performance.now();
   private model: EngineModel | null = null;
   private stepper: Stepper | null = null;
+  private ranks: DataParallel | null = null;
   private readonly acc = new MetricsAccumulator();
   private pos: LoopPosition = { epoch: 0, stepInEpoch: 0, step: 0 };
   private started = false;
@@ -114,7 +117,9 @@ class TrainingRun {
 
   async execute(): Promise<TerminalEvent> {
     const { config, opts } = this;
-    const backend = await initBackend(config.backend, { threads: config.threads });
+    // Data-parallel ranks each compute on one wasm thread; otherwise the pool takes the threads.
+    const plan = planParallel(config.threads, config.model);
+    const backend = await initBackend(config.backend, { threads: plan.ranks > 1 ? 1 : config.threads });
     const data = await loadDataset(config.data, {
       seed: config.seed,
       onProgress: (p) => this.emit({ event: 'progress', runId: opts.runId, phase: p.phase, done: p.done, total: p.total, message: p.message }),
@@ -124,7 +129,22 @@ class TrainingRun {
     // A resumed run's own checkpoint holds every weight: the fine-tuning source is read only at the start.
     const model: EngineModel = await buildStartModel(config, data, { applyInit: !opts.resumeFrom });
     this.model = model;
-    this.stepper = createStepper(model, { optimizer: config.optimizer, sam: config.sam, seed: config.seed, lrRange: learningRateRange(config) });
+    if (backend.name === 'wasm') {
+      if (plan.ranks > 1) {
+        this.ranks = await startDataParallel({ model, config: config.model, ranks: plan.ranks, maxRows: config.batchSize });
+        // The run computes on `ranks` threads: one per rank.
+        backend.details.threads = plan.ranks;
+        backend.details.dataParallelRanks = plan.ranks;
+      }
+      this.emit({ event: 'log', runId: opts.runId, level: 'info', message: `wasm: ${plan.note}` });
+    }
+    this.stepper = createStepper(model, {
+      optimizer: config.optimizer,
+      sam: config.sam,
+      seed: config.seed,
+      lrRange: learningRateRange(config),
+      ...(this.ranks ? { pass: this.ranks.pass } : {}),
+    });
     if (opts.resumeFrom) await this.restore(opts.resumeFrom);
     const dropLast = data.train.n >= config.batchSize;
     const stepsPerEpoch = dropLast ? Math.floor(data.train.n / config.batchSize) : Math.ceil(data.train.n / config.batchSize);
@@ -349,8 +369,10 @@ class TrainingRun {
   dispose(): void {
     this.acc.dispose();
     this.stepper?.dispose();
+    this.ranks?.dispose();
     this.model?.dispose();
     this.stepper = null;
+    this.ranks = null;
     this.model = null;
   }
 }

@@ -24,7 +24,7 @@ describe('bench thread counts', () => {
 });
 
 describe.skipIf(!existsSync(FASHION))('step rows', () => {
-  it('wasm on 1 and 2 threads and cpu on 1, each row with its threads, and the wasm thread speed-up', async () => {
+  it('wasm on 1 thread and on 2 (one pool, and data-parallel ranks) and cpu on 1, each row with its threads, and the wasm thread speed-ups', async () => {
     const data = await loadDataset(dataSchema.parse({ name: 'fashion-mnist', limit: 384, testLimit: 128 }), { seed: 0 });
     const emitted: (StepRow | ThreadsRow | SkippedRow)[] = [];
     const { steps, speedups } = await measureSteps({
@@ -36,20 +36,21 @@ describe.skipIf(!existsSync(FASHION))('step rows', () => {
       plan: () => ({ warmup: 0, repeats: 1 }),
       emit: (r) => emitted.push(r),
     });
-    expect(steps.map((r) => [r.backend, r.threads])).toEqual([
-      ['wasm', 1],
-      ['wasm', 2],
-      ['cpu', 1],
+    expect(steps.map((r) => [r.backend, r.threads, r.parallel])).toEqual([
+      ['wasm', 1, undefined],
+      ['wasm', 2, 'pool'],
+      ['wasm', 2, 'ranks'],
+      ['cpu', 1, undefined],
     ]);
     for (const r of steps) {
       expect(r).toMatchObject({ bench: 'step', model: 'mlp', batchSize: 128, paramCount: 669_706 });
       expect(r.sgdMs).toBeGreaterThan(0);
       expect(r.samMs).toBeGreaterThan(0);
     }
-    expect(speedups).toEqual([{ bench: 'threads', model: 'mlp', backend: 'wasm', threads: 2, sgd: expect.any(Number), sam: expect.any(Number), rounds: 2 }]);
-    const wasm1 = steps[0];
-    const wasm2 = steps[1];
-    expect(speedups[0].sam).toBeCloseTo(wasm1.samMs / wasm2.samMs, 1);
-    expect(emitted).toEqual([...steps.slice(0, 2), ...speedups, steps[2]]);
+    const speedup = (parallel: string) => ({ bench: 'threads', model: 'mlp', backend: 'wasm', threads: 2, parallel, sgd: expect.any(Number), sam: expect.any(Number), rounds: 2 });
+    expect(speedups).toEqual([speedup('pool'), speedup('ranks')]);
+    expect(speedups[0].sam).toBeCloseTo(steps[0].samMs / steps[1].samMs, 1);
+    expect(speedups[1].sam).toBeCloseTo(steps[0].samMs / steps[2].samMs, 1);
+    expect(emitted).toEqual([...steps.slice(0, 3), ...speedups, steps[3]]);
   });
 });

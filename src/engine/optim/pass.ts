@@ -17,15 +17,20 @@ export interface PassOptions {
   /** L2 decay that lives in the loss: adds weightDecay·w (w = the current, maybe perturbed, weights). */
   weightDecay: number;
   decayMask: readonly boolean[];
+  /** Multiplies the data loss (and so its gradient): a data-parallel rank's share of the batch's rows. */
+  lossScale?: number;
 }
 
 export interface PassResult {
-  /** Data cross-entropy (the L2 term is not included: reported losses stay comparable across runs). */
+  /** Data cross-entropy (the L2 term is not included: reported losses stay comparable across runs), times lossScale. */
   loss: tf.Scalar;
   grads: tf.Tensor[];
   correct: tf.Scalar | null;
   exampleLosses: tf.Tensor1D | null;
 }
+
+/** How a stepper takes its passes: gradientPass, or one that shares the batch out (engine/parallel). */
+export type PassFn = (model: EngineModel, x: tf.Tensor, y: tf.Tensor1D, o: PassOptions) => PassResult;
 
 /** ∇L at the current weights with one tf.variableGrads call. Call inside tf.tidy. */
 export function gradientPass(model: EngineModel, x: tf.Tensor, y: tf.Tensor1D, o: PassOptions): PassResult {
@@ -35,7 +40,8 @@ export function gradientPass(model: EngineModel, x: tf.Tensor, y: tf.Tensor1D, o
     const z = model.apply(x, { training: true, updateState: o.updateState });
     // keep() lets the logits outlive variableGrads' internal tidy; disposed right below.
     if (o.wantCorrect || o.wantExampleLosses) logits = tf.keep(z);
-    return crossEntropy(z, y);
+    const loss = crossEntropy(z, y);
+    return o.lossScale === undefined || o.lossScale === 1 ? loss : tf.mul(loss, o.lossScale);
   }, params);
   let correct: tf.Scalar | null = null;
   let perExample: tf.Tensor1D | null = null;

@@ -11,7 +11,7 @@ import type { EngineModel } from '../types';
 import { makeBaseOptimizer } from './base';
 import { type ChunkSums, addSums, disposeSums, meanOfSums } from './chunks';
 import { clipByGlobalNorm, globalNorm } from './clip';
-import { type PassResult, gradientPass } from './pass';
+import { type PassFn, type PassResult, gradientPass as localPass } from './pass';
 import { firstStep, secondStep } from './sam';
 import { dropoutKey, variantSeed } from './step-seeds';
 import { StepperState, swapState } from './stepper-state';
@@ -49,6 +49,8 @@ export interface StepperConfig {
   seed?: number;
   /** Lowest and highest lr of the schedule: GSAM's ρ_t follows the lr between them (default: optimizer.lr, a constant ρ). */
   lrRange?: { min: number; max: number };
+  /** Who takes the forward-backward passes (default gradientPass, on this thread). */
+  pass?: PassFn;
 }
 
 export interface Stepper {
@@ -88,6 +90,7 @@ export function createStepper(model: EngineModel, cfg: StepperConfig): Stepper {
   const seed = cfg.seed ?? 0;
   const st = new StepperState(base.init(params), variant?.init(params) ?? {}, variant?.name ?? null, base.name);
   const passOpts = { weightDecay: lossWeightDecay, decayMask: mask };
+  const gradientPass: PassFn = cfg.pass ?? localPass;
   let eps: tf.Tensor[] | null = null;
   let lrT: tf.Scalar | null = null;
   let lrValue = NaN;
