@@ -118,7 +118,7 @@ class TrainingRun {
   async execute(): Promise<TerminalEvent> {
     const { config, opts } = this;
     // Data-parallel ranks each compute on one wasm thread; otherwise the pool takes the threads.
-    const plan = planParallel(config.threads, config.model);
+    const plan = planParallel(config);
     const backend = await initBackend(config.backend, { threads: plan.ranks > 1 ? 1 : config.threads });
     const data = await loadDataset(config.data, {
       seed: config.seed,

@@ -14,7 +14,7 @@ import { createStepper } from '../../src/engine/optim';
 import { gradientPass, type PassOptions } from '../../src/engine/optim/pass';
 import { type DataParallel, shareRows, startDataParallel } from '../../src/engine/parallel/data-parallel';
 import { planParallel } from '../../src/engine/parallel/plan';
-import { dataSchema, modelSchema, optimizerSchema, samSchema, type ModelConfig } from '../../src/shared/config';
+import { dataSchema, hessianSchema, modelSchema, optimizerSchema, samSchema, type ModelConfig } from '../../src/shared/config';
 import type { LogEvent, StartedEvent } from '../../src/shared/events';
 import { makeTempDir, removeTempDir } from './helpers/tmp';
 import { trainCollect } from './helpers/train';
@@ -136,10 +136,13 @@ describe('models the split would get wrong', () => {
   });
 
   it('are planned onto the thread pool, with the reason in the plan; a CNN onto ranks', () => {
-    expect(planParallel(2, modelSchema.parse({ kind: 'resnet20', width: 4 }))).toEqual({ ranks: 1, note: expect.stringMatching(/pool of 2 wasm threads \(not data-parallel: it has batch norm/) });
-    expect(planParallel(2, modelSchema.parse({ kind: 'mlp' }))).toEqual({ ranks: 1, note: expect.stringMatching(/pool of 2 .*MLP step runs faster on the pool/) });
-    expect(planParallel(2, modelSchema.parse({ kind: 'cnn' }))).toEqual({ ranks: 2, note: expect.stringMatching(/2 data-parallel ranks/) });
-    expect(planParallel(1, modelSchema.parse({ kind: 'cnn' })).ranks).toBe(1);
+    const plan = (threads: number, model: object, hessian: object | null = null) =>
+      planParallel({ threads, model: modelSchema.parse(model), hessian: hessian ? hessianSchema.parse(hessian) : null });
+    expect(plan(2, { kind: 'resnet20', width: 4 })).toEqual({ ranks: 1, note: expect.stringMatching(/pool of 2 wasm threads \(not data-parallel: it has batch norm/) });
+    expect(plan(2, { kind: 'mlp' })).toEqual({ ranks: 1, note: expect.stringMatching(/pool of 2 .*MLP step runs faster on the pool/) });
+    expect(plan(2, { kind: 'cnn' }, { topK: 5 })).toEqual({ ranks: 1, note: expect.stringMatching(/pool of 2 .*its Hessian analyses would run on one thread/) });
+    expect(plan(2, { kind: 'cnn' })).toEqual({ ranks: 2, note: expect.stringMatching(/2 data-parallel ranks/) });
+    expect(plan(1, { kind: 'cnn' }).ranks).toBe(1);
   });
 });
 

@@ -4,8 +4,9 @@
 // 1.80× faster on 2 ranks against 1.60× on the 2-thread pool, while the MLP's ran 1.20× against
 // 1.35×: a 64-row MLP pass still costs 73 % of a 128-row one (each rank packs every weight matrix
 // and writes every full-size dW), where convolutions' work follows the rows. So convolutional
-// models take ranks and the rest the pool.
-import type { ModelConfig } from '../../shared/config';
+// models take ranks and the rest the pool — unless the run takes Hessian analyses, which run on
+// rank 0's one thread.
+import type { ModelConfig, RunConfig } from '../../shared/config';
 import { chooseThreads } from '../backends/wasm-threads';
 
 export interface ParallelPlan {
@@ -28,10 +29,15 @@ export function dataParallelUnfit(model: ModelConfig): string | null {
   }
 }
 
-export function planParallel(threads: number | null, model: ModelConfig): ParallelPlan {
-  const t = chooseThreads(threads).threads;
+export function planParallel(run: Pick<RunConfig, 'threads' | 'model' | 'hessian'>): ParallelPlan {
+  const t = chooseThreads(run.threads).threads;
   if (t < 2) return { ranks: 1, note: `1 wasm thread` };
-  const unfit = model.kind === 'mlp' ? 'an MLP step runs faster on the pool: each rank would pack every weight matrix' : dataParallelUnfit(model);
+  const unfit =
+    run.model.kind === 'mlp'
+      ? 'an MLP step runs faster on the pool: each rank would pack every weight matrix'
+      : // Hessian-vector products run on rank 0 alone: a CNN's top-5 analysis would take ~1.6× as
+        // long on one thread, more than ranks save on an epoch of steps.
+        (dataParallelUnfit(run.model) ?? (run.hessian ? 'its Hessian analyses would run on one thread' : null));
   if (unfit) return { ranks: 1, note: `a pool of ${t} wasm threads (not data-parallel: ${unfit})` };
   return { ranks: t, note: `${t} data-parallel ranks, one wasm thread each, each taking 1/${t} of every batch` };
 }
