@@ -18,7 +18,7 @@ export interface TrainerStartMessage {
   /**
    * The wasm threads this trainer may use when neither the run config nor $SAM_WASM_THREADS says:
    * the cores divided among the runs allowed at once, so two trainers do not each spin a pool the
-   * size of the machine and fight over its cores.
+   * size of the machine and fight over its cores. An analysis process gets the same share.
    */
   threadShare?: number;
 }

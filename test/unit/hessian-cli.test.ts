@@ -141,7 +141,7 @@ describe('sam-studio hessian on a CNN run', () => {
     expect(e.fdStep).toBeUndefined();
     expect(e.hvpCheckedOn).toBe('smooth-twin');
     expect(e.hvpReason).toMatch(
-      /^exact double backprop checked on the smooth twin \(every ReLU a softplus, same weights\) against finite differences: pᵀHp exact .* vs finite differences .* at step 1e-4·‖w‖ .*; H·v along a random direction [\d.]+ % at step/,
+      /^exact double backprop checked on the smooth twin \(every ReLU a softplus, every max-pool an average pool, same weights\) against finite differences: pᵀHp exact .* vs finite differences .* at step 1e-4·‖w‖ .*; H·v along a random direction [\d.]+ % at step/,
     );
   });
 

@@ -8,7 +8,7 @@
 // - the issue's "Done when": an exact top-5 spectrum of the small CNN on Fashion-MNIST matches
 //   finite differences on its smooth variant, and the exact top-5 of a ReLU CNN matches the
 //   eigenvalues of PyTorch's dense float64 Hessian;
-// - ReLU nets are checked on their smooth twin (softplus, same weights), and a deliberately wrong
+// - ReLU nets are checked on their smooth twin (softplus, average pooling, same weights), and a deliberately wrong
 //   second derivative registered in the test is still caught there.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -182,7 +182,7 @@ describe('the small CNN (issue 11 "Done when")', () => {
     const reluCfg = modelSchema.parse({ kind: 'cnn', filters: [4], dense: 16 });
     const relu = await buildModel(reluCfg, dataset.inputShape, dataset.numClasses, 0);
     const twin = (await smoothTwinOf(relu, reluCfg, (m) => makeLossClosure(m, x, y)))!;
-    const op = await createHvp(makeLossClosure(relu, x, y), { seed: 3, fdStep: fdStepFor(reluCfg), checkOn: twin.closure });
+    const op = await createHvp(makeLossClosure(relu, x, y), { seed: 3, fdStep: fdStepFor(reluCfg), checkOn: twin });
     expect([op.method, op.check?.on], op.check?.reason ?? '').toEqual(['exact', 'smooth-twin']);
     op.dispose();
     twin.dispose();
@@ -198,7 +198,7 @@ describe('the small CNN (issue 11 "Done when")', () => {
     const model = await buildModel(cfg, dataset.inputShape, dataset.numClasses, 0);
     const { x, y } = hessianBatch(dataset.train, model.inputShape, 1024, 0);
     const twin = (await smoothTwinOf(model, cfg, (m) => makeLossClosure(m, x, y)))!;
-    const op = await createHvp(makeLossClosure(model, x, y), { seed: 3, fdStep: fdStepFor(cfg), checkOn: twin.closure });
+    const op = await createHvp(makeLossClosure(model, x, y), { seed: 3, fdStep: fdStepFor(cfg), checkOn: twin });
     expect([op.method, op.check?.on], op.check?.reason ?? '').toEqual(['exact', 'smooth-twin']);
     op.dispose();
     twin.dispose();
@@ -217,6 +217,7 @@ describe('the small CNN (issue 11 "Done when")', () => {
     // Working kernels first: exact, checked on the twin.
     const good = await analyse();
     expect([good.hvp, good.hvpCheckedOn], good.hvpReason).toEqual(['exact', 'smooth-twin']);
+    expect(good.hvpReason).toMatch(/^exact double backprop checked on the smooth twin \(every ReLU a softplus, every max-pool an average pool, same weights\) against finite differences: pᵀHp exact/);
     // Half of one of its two terms: every first-order gradient (so finite differences) stays right.
     const broken: tf.GradConfig = {
       ...conv2dBackpropFilterGradient,
@@ -236,8 +237,26 @@ describe('the small CNN (issue 11 "Done when")', () => {
     // The curvature along the top direction barely moves (the conv filters are a small block);
     // the whole H·v along a random direction does.
     expect(res.hvpReason).toMatch(
-      /^on the smooth twin \(every ReLU a softplus, same weights\), exact double backprop and finite differences disagree on H·v along a random direction \(but for its 1 % most different coordinates\) by more than 2 %: \d+ % at step 1e-4·‖w‖, \d+ % at step 1e-3·‖w‖ .*The twin is smooth, so some op's second derivative is not taped or is wrong/,
+      /^on the smooth twin \(every ReLU a softplus, every max-pool an average pool, same weights\), exact double backprop and finite differences disagree on H·v along a random direction \(but for its 1 % most different coordinates\) by more than 2 %: \d+ % at step 1e-4·‖w‖, \d+ % at step 1e-3·‖w‖ .*The twin is smooth, so some op's second derivative is not taped or is wrong/,
     );
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  it.each([
+    { label: 'an MLP', model: { kind: 'mlp', hidden: [6] }, changed: 'every ReLU a softplus, same weights' },
+    { label: 'a CNN', model: { kind: 'cnn', filters: [2], dense: 4 }, changed: 'every ReLU a softplus, every max-pool an average pool, same weights' },
+    { label: 'a ResNet-20 (no max-pools)', model: { kind: 'resnet20', width: 2 }, changed: 'every ReLU a softplus, same weights' },
+  ])("the check's summary says what the smooth twin of $label changed", async ({ model: m, changed }) => {
+    const cfg = modelSchema.parse(m);
+    const input = [8, 8, cfg.kind === 'resnet20' ? 3 : 1];
+    const model = await buildModel(cfg, input, CLASSES, 1);
+    const { x, y } = randomBatch(input, 3);
+    const twin = (await smoothTwinOf(model, cfg, (t) => makeLossClosure(t, x, y)))!;
+    const op = await createHvp(makeLossClosure(model, x, y), { seed: 4, fdStep: fdStepFor(cfg), checkOn: twin });
+    expect(op.check?.summary.match(/smooth twin \((.*?)\)/)?.[1], op.check?.summary).toBe(changed);
+    op.dispose();
+    twin.dispose();
     tf.dispose([x, y]);
     model.dispose();
   });

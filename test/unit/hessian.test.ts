@@ -289,10 +289,10 @@ describe("the engine's own models (buildModel + makeLossClosure)", () => {
       const w0 = await flatten(closure.params);
       const before = tf.memory().numTensors;
       const twin = (await smoothTwinOf(model, cfg, (t) => makeLossClosure(t, x, y)))!;
-      const op = await createHvp(closure, { seed: 0, checkOn: twin.closure });
+      const op = await createHvp(closure, { seed: 0, checkOn: twin });
       methods[m.kind] = `${op.method} (checked on ${op.check?.on})`;
       op.dispose();
-      const res = await analyzeSpectrum(closure, hessianSchema.parse({ topK: 3, trace: false, maxIterations: 30 }), { seed: 0, smoothTwin: twin.closure });
+      const res = await analyzeSpectrum(closure, hessianSchema.parse({ topK: 3, trace: false, maxIterations: 30 }), { seed: 0, smoothTwin: twin });
       expect(res.hvpCheckedOn).toBe('smooth-twin');
       expect(res.topEigenvalues).toHaveLength(3);
       expect(res.topEigenvalues.every(Number.isFinite)).toBe(true);

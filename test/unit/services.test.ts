@@ -5,10 +5,10 @@ import { availableParallelism } from 'node:os';
 import { WASM_MAX_THREADS } from '../../src/engine/backends/wasm-threads';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createStudioServices, type StudioServices } from '../../src/main/services/index';
+import { createStudioServices, type StudioServices, type TrainerLaunchRequest, type TrainerLauncher } from '../../src/main/services/index';
 import { NodeTrainerLauncher } from '../../src/main/services/node-trainer-launcher';
 import { openStore } from '../../src/main/services/store/index';
-import type { RunStatus, StudioEvent } from '../../src/shared/api';
+import type { AnalysisJob, RunStatus, StudioEvent } from '../../src/shared/api';
 import type { RunConfigInput } from '../../src/shared/config';
 import type { StartedEvent, TrainerEvent } from '../../src/shared/events';
 import { FASHION_12_EPOCHS } from './helpers/configs';
@@ -138,6 +138,29 @@ describe('run lifecycle', () => {
     const env = process.env.SAM_WASM_THREADS;
     expect(backendOf(open.id).details).toMatchObject({ threadsFrom: 'SAM_WASM_THREADS', threads: env ? Math.min(Number(env), WASM_MAX_THREADS) : share });
     expect(backendOf(pinned.id).details).toMatchObject({ threadsFrom: 'run config', threads: 1 });
+  });
+
+  it('gives an analysis process the same share of the cores as each trainer (it runs beside them)', async () => {
+    // The real launcher, with each launch request kept to read the share it was given.
+    const real = new NodeTrainerLauncher();
+    const requests: TrainerLaunchRequest[] = [];
+    const launcher: TrainerLauncher = { launch: (req) => (requests.push(req), real.launch(req)) };
+    const s = createStudioServices({ dbPath: join(dir, 'runs.db'), workDir: dir, launcher, concurrency: 2 });
+    services = s;
+    const share = Math.max(1, Math.floor(availableParallelism() / 2));
+    const run = await s.createRun({ ...moons, backend: 'wasm' }, { name: 'analysed' });
+    expect((await s.waitForRun(run.id)).status).toBe('done');
+    const job = await s.analyseRun(run.id, { topK: 1, batchSize: 32, maxIterations: 5, trace: false });
+    const done = await new Promise<AnalysisJob>((resolve) => {
+      const check = (j: AnalysisJob) => j.id === job.id && ['done', 'failed', 'cancelled'].includes(j.status) && resolve(j);
+      s.subscribe((e) => e.type === 'analysis-updated' && check(e.job));
+      void s.listAnalyses().then((jobs) => jobs.forEach(check));
+    });
+    expect(done.status, done.error ?? '').toBe('done');
+    expect(requests.map((r) => [r.analysis ? 'analysis' : 'training', r.threadShare])).toEqual([
+      ['training', share],
+      ['analysis', share],
+    ]);
   });
 
   it('marks a run that diverges failed with "loss became NaN at step N" and keeps its metrics', async () => {

@@ -9,12 +9,14 @@ import { broadenDensity, slqNodes } from './density';
 import { gaussian } from './flat';
 import { createHvp, type HvpMethod } from './hvp';
 import { lanczosTopK } from './lanczos';
+import type { TwinCheck } from './smooth-twin';
 import { hutchinsonTrace } from './trace';
 
 export { createHvp, exactHvp, finiteDifferenceHvp, flatGradient, trimmedRelativeError } from './hvp';
 export { fdStepFor } from './fd-step';
 export type { HvpCheck, HvpCheckedOn, HvpMethod, HvpOperator, HvpOptions } from './hvp';
 export { needsSmoothTwin, smoothTwinOf, withSmoothTwin } from './smooth-twin';
+export type { TwinCheck } from './smooth-twin';
 export { lanczosTopK, runLanczos } from './lanczos';
 export type { LinearOperator, TopEigenResult } from './lanczos';
 export { hutchinsonTrace } from './trace';
@@ -32,7 +34,7 @@ export interface SpectrumOptions {
   /** Relative finite-difference step; fdStepFor(config.model) picks one per model (fd-step.ts). */
   fdStep?: number;
   /** The smooth twin of a ReLU model (smooth-twin.ts), on which 'auto' checks exact against finite differences. */
-  smoothTwin?: LossClosure;
+  smoothTwin?: TwinCheck;
   /** Rademacher probes for the trace (default 20). */
   traceProbes?: number;
   /** Probe vectors for the density (default 2). */

@@ -24,22 +24,34 @@
 // derivative itself is checked against finite differences in the tests (hessian-models.test.ts).
 // An imported Layers model has no twin: it is checked on itself.
 import type { ModelConfig } from '../../shared/config';
-import { buildModel } from '../models/index';
+import { buildModel, poolsByMax } from '../models/index';
 import type { EngineModel, LossClosure } from '../types';
 
 /** The activation the twin uses in place of ReLU. */
 export const TWIN_ACTIVATION = 'softplus';
-/** The twin in words, for the check's summary. */
-export const TWIN_TEXT = 'every ReLU a softplus, same weights';
+/**
+ * What the twin of the model built from `cfg` changed, in words, for the check's summary: "every
+ * ReLU a softplus, same weights", and for a model that max-pools (the CNN) also "every max-pool an
+ * average pool".
+ */
+export function twinText(cfg: ModelConfig): string {
+  return ['every ReLU a softplus', ...(poolsByMax(cfg) ? ['every max-pool an average pool'] : []), 'same weights'].join(', ');
+}
 
 /** Does `cfg` build a piecewise-linear (ReLU) model whose exact-vs-FD check belongs on a smooth twin? */
 export function needsSmoothTwin(cfg: ModelConfig): cfg is Exclude<ModelConfig, { kind: 'layers' }> {
   return cfg.kind !== 'layers' && cfg.activation === 'relu';
 }
 
-export interface SmoothTwin {
+/** What createHvp's check needs of a smooth twin: its loss, and what it changed (twinText) for the summary. */
+export interface TwinCheck {
   /** The twin's loss: the same loss as the model's, built by the caller's `lossOf`. */
   closure: LossClosure;
+  /** twinText of the model's config. */
+  text: string;
+}
+
+export interface SmoothTwin extends TwinCheck {
   dispose(): void;
 }
 
@@ -54,7 +66,7 @@ export async function smoothTwinOf(model: EngineModel, cfg: ModelConfig, lossOf:
   try {
     const pairs = [...zipSameShapes(model.params, twin.params, 'parameter'), ...zipSameShapes(model.state, twin.state, 'state')];
     for (const [from, to] of pairs) to.assign(from);
-    return { closure: lossOf(twin), dispose: () => twin.dispose() };
+    return { closure: lossOf(twin), text: twinText(cfg), dispose: () => twin.dispose() };
   } catch (e) {
     twin.dispose();
     throw e;
@@ -72,11 +84,11 @@ export async function withSmoothTwin<T>(
   model: EngineModel,
   cfg: ModelConfig,
   lossOf: (m: EngineModel) => LossClosure,
-  body: (twin: LossClosure | undefined) => Promise<T>,
+  body: (twin: TwinCheck | undefined) => Promise<T>,
 ): Promise<T> {
   const twin = await smoothTwinOf(model, cfg, lossOf);
   try {
-    return await body(twin?.closure);
+    return await body(twin ?? undefined);
   } finally {
     twin?.dispose();
   }

@@ -14,6 +14,11 @@ export interface BuildOptions {
   averagePool?: boolean;
 }
 
+/** Does `cfg` build max-pool layers, which BuildOptions.averagePool turns into average pools? (Only the CNN's blocks pool.) */
+export function poolsByMax(cfg: ModelConfig): boolean {
+  return cfg.kind === 'cnn';
+}
+
 export async function buildModel(cfg: ModelConfig, inputShape: number[], numClasses: number, seed: number, opts: BuildOptions = {}): Promise<EngineModel> {
   if (!(numClasses >= 2)) throw new Error(`a classifier needs at least 2 classes, got ${numClasses}`);
   switch (cfg.kind) {

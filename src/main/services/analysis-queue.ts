@@ -19,6 +19,12 @@ export interface AnalysisQueueOptions {
   publish: (e: StudioEvent) => void;
   /** Re-announce a run (its final metrics may gain λ_max). */
   publishRun: (runId: number) => void;
+  /**
+   * wasm threads for an analysis process whose run leaves them open (TrainerStartMessage.threadShare):
+   * the run scheduler's per-trainer share (RunScheduler.threadShare), as an analysis runs beside the
+   * trainers rather than instead of them.
+   */
+  threadShare: () => number;
   /** How long a cancelled analysis may take to stop before it is killed. */
   stopGraceMs?: number;
   /** An analysis process silent this long (no heartbeat, no event) is killed and its job failed; default TRAINER_SILENCE_MS. */
@@ -158,6 +164,7 @@ export class AnalysisQueue {
         workDir: this.o.runDir(job.runId),
         resumeFrom: null,
         analysis: { checkpoint: job.checkpoint?.path ?? null, hessian },
+        threadShare: this.o.threadShare(),
       });
       const now = Date.now();
       const started = this.o.store.jobs.update(jobId, { status: 'running', startedAt: now, phase: 'starting', progress: 0 });

@@ -146,8 +146,11 @@ export class RunScheduler {
     }
   }
 
-  /** Each trainer's share of the cores when `concurrency` may run at once (see TrainerStartMessage). */
-  private threadShare(): number {
+  /**
+   * Each trainer's share of the cores when `concurrency` may run at once (see TrainerStartMessage).
+   * The analysis queue gives its processes the same share: they run beside the trainers.
+   */
+  threadShare(): number {
     return Math.max(1, Math.floor(machineThreads() / this.concurrency));
   }
 

@@ -78,6 +78,7 @@ export class StudioServicesImpl implements StudioApi {
       runDir: (id) => this.scheduler.runDir(id),
       publish: (e) => this.publish(e),
       publishRun: (id) => this.scheduler.publishRun(id),
+      threadShare: () => this.scheduler.threadShare(),
       stopGraceMs: o.stopGraceMs,
       silenceLimitMs: o.silenceLimitMs,
     });
