@@ -154,32 +154,42 @@ describe('the wasm backend on threads', () => {
     }
   });
 
-  it('the desktop app’s bundled trainer process trains on the threaded build', async () => {
+  it('the desktop app’s bundled trainer process trains on the threaded build, and a CNN on data-parallel ranks', async () => {
     // electron-vite's bundle, run as the trainer it is (only Electron's utilityProcess replaced by a
     // forked Node process): the bundle must load the threaded factory, write the worker file and
-    // start its pthreads. (Its shim declares a module-level `require`: a second one broke it.)
+    // start its pthreads (an MLP takes the pool). (Its shim declares a module-level `require`: a
+    // second one broke it.) A CNN takes data-parallel ranks, whose worker is a bundle entry of its
+    // own that the trainer's chunk must find.
     const dir = join(work, 'bundle');
     mkdirSync(dir);
     symlinkSync(join(process.cwd(), 'node_modules'), join(dir, 'node_modules'), 'dir');
     const built = await runNode(['node_modules/electron-vite/bin/electron-vite.js', 'build', '--outDir', join(dir, 'out'), '--logLevel', 'error']);
     expect(built.code, built.stderr).toBe(0);
-    const config = { seed: 1, epochs: 1, batchSize: 100, backend: 'wasm', threads: 2, data: { name: 'fashion-mnist', limit: 300, testLimit: 100 }, model: { kind: 'cnn', filters: [4, 8], dense: 16 }, optimizer: { kind: 'sgd', lr: 0.05 }, sam: { rho: 0.05 } };
-    const events = await new Promise<TrainerEvent[]>((resolve, reject) => {
-      const seen: TrainerEvent[] = [];
-      const child = fork(join(dir, 'out/main/trainer-process.js'), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] });
-      let stderr = '';
-      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('message', (m: TrainerToParent) => {
-        if (m.type === 'ready') child.send({ type: 'start', runId: 1, config, workDir: join(dir, 'run'), resumeFrom: null });
-        if (m.type === 'event') seen.push(m.event);
-        if (m.type === 'fatal') reject(new Error(`trainer failed: ${m.message}`));
+    const base = { seed: 1, epochs: 1, batchSize: 100, backend: 'wasm', threads: 2, data: { name: 'fashion-mnist', limit: 300, testLimit: 100 }, optimizer: { kind: 'sgd', lr: 0.05 }, sam: { rho: 0.05 } };
+    const trainBundled = (model: object, name: string) =>
+      new Promise<TrainerEvent[]>((resolve, reject) => {
+        const seen: TrainerEvent[] = [];
+        const child = fork(join(dir, 'out/main/trainer-process.js'), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] });
+        let stderr = '';
+        child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('message', (m: TrainerToParent) => {
+          if (m.type === 'ready') child.send({ type: 'start', runId: 1, config: { ...base, model }, workDir: join(dir, name), resumeFrom: null });
+          if (m.type === 'event') seen.push(m.event);
+          if (m.type === 'fatal') reject(new Error(`trainer failed: ${m.message}`));
+        });
+        child.on('error', reject);
+        child.on('exit', (code) => (code === 0 ? resolve(seen) : reject(new Error(`trainer exited ${code}: ${stderr}`))));
       });
-      child.on('error', reject);
-      child.on('exit', (code) => (code === 0 ? resolve(seen) : reject(new Error(`trainer exited ${code}: ${stderr}`))));
-    });
-    const started = events.find((e) => e.event === 'started');
-    expect(started?.event === 'started' && started.backend.details).toMatchObject({ build: 'threaded-simd', threads: 2 });
-    expect(events.at(-1)?.event).toBe('done');
+    const details = (events: TrainerEvent[]) => {
+      const started = events.find((e) => e.event === 'started');
+      return started?.event === 'started' ? started.backend.details : null;
+    };
+    const mlp = await trainBundled({ kind: 'mlp', hidden: [32] }, 'mlp');
+    expect(details(mlp)).toMatchObject({ build: 'threaded-simd', threads: 2 });
+    expect(mlp.at(-1)?.event).toBe('done');
+    const cnn = await trainBundled({ kind: 'cnn', filters: [4, 8], dense: 16 }, 'cnn');
+    expect(details(cnn)).toMatchObject({ build: 'simd', threads: 2, dataParallelRanks: 2 });
+    expect(cnn.at(-1)?.event, JSON.stringify(cnn.at(-1))).toBe('done');
   });
 
   it('a process whose thread pool sits idle exits by itself; its workers do not inherit its flags', async () => {

@@ -52,18 +52,19 @@ export interface DataParallel {
  * The worker: the bundled entry (out/cli/ beside this code, out/main/ one up from its chunks/),
  * or, running from source under tsx, the .ts source behind a bootstrap that registers tsx in the
  * new thread (a worker does not inherit the parent's module hooks: a .ts entry fails with
- * "Unknown file extension").
+ * "Unknown file extension"). No inherited flags: with a parent's --input-type (any `node -e`
+ * script) a worker fails to start, as the wasm pool's pthread workers did.
  */
 function newWorker(workerData: WorkerStart): Worker {
   const here = import.meta.url;
   if (!here.endsWith('.ts')) {
     const bundled = ['./data-parallel-worker.js', '../data-parallel-worker.js'].map((f) => new URL(f, here)).find((u) => existsSync(u));
     if (!bundled) throw new Error(`data-parallel-worker.js is missing beside ${fileURLToPath(here)}; rebuild with npm run build`);
-    return new Worker(bundled, { workerData });
+    return new Worker(bundled, { workerData, execArgv: [] });
   }
   const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
   const entry = JSON.stringify(new URL('./data-parallel-worker.ts', here).href);
-  return new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); })`, { eval: true, workerData });
+  return new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); })`, { eval: true, workerData, execArgv: [] });
 }
 
 /** Rows of an n-row batch per rank, rank 0 first: as even as can be. */
