@@ -37,6 +37,12 @@ export interface EngineModel {
    * randomness may omit it.
    */
   reseed?(seed: number): void;
+  /**
+   * Optional: a smooth copy of the model with its current weights, for the Hessian check
+   * (hessian/smooth-twin.ts), and what it changed; null when the model has no kinks or the copy
+   * cannot stand in for it. Built-in models need none: their twin is built from the config.
+   */
+  smoothTwin?(): Promise<{ model: EngineModel; changed: { relu: boolean; maxPool: boolean } } | null>;
   dispose(): void;
 }
 

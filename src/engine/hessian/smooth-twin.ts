@@ -22,7 +22,8 @@
 // examples: H·v 3 % apart at both steps, so 'auto' fell back to finite differences; with average
 // pooling 0.3 %). Pooling has no weights, so the twin keeps every one; the max-pool second
 // derivative itself is checked against finite differences in the tests (hessian-models.test.ts).
-// An imported Layers model has no twin: it is checked on itself.
+// An imported Layers model makes its own (models/layers-twin.ts: its saved topology rewritten the
+// same way); one with another kink (ReLU6, leaky ReLU) has none and is checked on itself.
 import type { ModelConfig } from '../../shared/config';
 import { buildModel, poolsByMax } from '../models/index';
 import type { EngineModel, LossClosure } from '../types';
@@ -35,7 +36,12 @@ export const TWIN_ACTIVATION = 'softplus';
  * average pool".
  */
 export function twinText(cfg: ModelConfig): string {
-  return ['every ReLU a softplus', ...(poolsByMax(cfg) ? ['every max-pool an average pool'] : []), 'same weights'].join(', ');
+  return describeTwin({ relu: true, maxPool: poolsByMax(cfg) });
+}
+
+/** The words of twinText for what a twin changed (an imported model's may have no ReLU, or no max-pool). */
+export function describeTwin(changed: { relu: boolean; maxPool: boolean }): string {
+  return [...(changed.relu ? ['every ReLU a softplus'] : []), ...(changed.maxPool ? ['every max-pool an average pool'] : []), 'same weights'].join(', ');
 }
 
 /** Does `cfg` build a piecewise-linear (ReLU) model whose exact-vs-FD check belongs on a smooth twin? */
@@ -61,6 +67,11 @@ export interface SmoothTwin extends TwinCheck {
  * decay mask are the same). Null when the model needs none (needsSmoothTwin).
  */
 export async function smoothTwinOf(model: EngineModel, cfg: ModelConfig, lossOf: (m: EngineModel) => LossClosure): Promise<SmoothTwin | null> {
+  if (cfg.kind === 'layers') {
+    const t = await model.smoothTwin?.();
+    if (!t) return null;
+    return { closure: lossOf(t.model), text: describeTwin(t.changed), dispose: () => t.model.dispose() };
+  }
   if (!needsSmoothTwin(cfg)) return null;
   const twin = await buildModel({ ...cfg, activation: TWIN_ACTIVATION }, model.inputShape, model.numClasses, 0, { averagePool: true });
   try {

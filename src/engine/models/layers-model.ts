@@ -10,6 +10,7 @@ import { readLayersModelFile } from './layers-model-file';
 import type { EngineModel } from '../types';
 import { Rng } from '../rng';
 import { glorotUniform } from './init';
+import { smoothTopology } from './layers-twin';
 
 /** tf.io handler reading model.json and its shards with node:fs (tfjs' file:// needs tfjs-node). */
 export function fileHandler(modelJsonPath: string): tf.io.IOHandler {
@@ -82,11 +83,19 @@ const HEAD_SALT = 0x4ead;
 export async function loadLayersModel(modelJsonPath: string, inputShape: number[], numClasses: number, o: LayersModelOptions): Promise<EngineModel> {
   const loaded = await tfl.loadLayersModel(fileHandler(modelJsonPath));
   const model = o.newHead ? withNewHead(loaded, numClasses, o.seed, modelJsonPath) : loaded;
-  const inShape = model.inputs[0].shape.slice(1);
   const outShape = model.outputs[0].shape;
   if (outShape[outShape.length - 1] !== numClasses) {
     throw new Error(`model.path ${modelJsonPath}: the model outputs ${outShape[outShape.length - 1]} classes but the data has ${numClasses}; give it a new head (startFrom.head "new")`);
   }
+  return wrapLayersModel(model, loaded, inputShape, numClasses, o, modelJsonPath);
+}
+
+/**
+ * The engine's view of a Layers model: frozen batch norm and dropout set up as `o` says, weights
+ * split into params and state, and a smooth twin made on demand from its topology (layers-twin.ts).
+ */
+function wrapLayersModel(model: tfl.LayersModel, loaded: tfl.LayersModel, inputShape: number[], numClasses: number, o: LayersModelOptions, modelJsonPath: string): EngineModel {
+  const inShape = model.inputs[0].shape.slice(1);
   const random = model.layers.filter((l) => OTHER_RANDOM_LAYERS.has(l.getClassName()));
   if (random.length) {
     throw new Error(`model.path ${modelJsonPath}: ${random.map((l) => `${l.name} (${l.getClassName()})`).join(', ')} draw noise SAM Studio cannot key by the step (SAM's two passes would see different noise); remove them or replace them by Dropout`);
@@ -139,6 +148,21 @@ export async function loadLayersModel(modelJsonPath: string, inputShape: number[
     },
     reseed(seed: number) {
       dropRng = new Rng(seed);
+    },
+    async smoothTwin() {
+      const rewritten = smoothTopology(model.toJSON(null, false) as Record<string, unknown>);
+      if (!rewritten.topology) return null;
+      const twin = await tfl.models.modelFromJSON({ modelTopology: rewritten.topology } as tfl.ModelAndWeightsConfig);
+      try {
+        // Wrapped first, so frozen batch norm is frozen in both: tfjs lists trainable weights
+        // before the others, and the same topology then lists the same weights in the same order.
+        const wrapped = wrapLayersModel(twin, twin, inputShape, numClasses, { ...o, newHead: false }, modelJsonPath);
+        tf.tidy(() => twin.setWeights(model.getWeights()));
+        return { model: wrapped, changed: { relu: rewritten.relu, maxPool: rewritten.maxPool } };
+      } catch (e) {
+        twin.dispose();
+        throw e;
+      }
     },
     dispose: () => {
       model.dispose();
