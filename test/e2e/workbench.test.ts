@@ -145,6 +145,9 @@ describe.skipIf(!existsSync(FASHION))('the workbench in Chromium', () => {
     await page.click('[data-testid="backend-checks"] summary');
     await expect.poll(() => page.locator(`[data-testid="backend-checks"] tr[data-backend="${sam.backend}"]`).textContent()).toContain('used');
     await expect.poll(() => page.locator('[data-testid="backend-checks"] tbody tr').count()).toBe(5);
+    // And what it computed on: the threads of the run's report (wasm and cpu report them).
+    const threads = (await studio.services.getRun(samId)).backendReport?.details.threads;
+    if (typeof threads === 'number') await expect.poll(() => page.locator('[data-testid="backend-threads"]').textContent()).toMatch(new RegExp(`^ on ${threads} threads?$`));
     await page.screenshot({ path: join(screenshotDir(), 'run.png'), fullPage: true });
 
     // Notes are editable and stored with the run.

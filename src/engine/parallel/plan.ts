@@ -31,7 +31,7 @@ export function dataParallelUnfit(model: ModelConfig): string | null {
 
 export function planParallel(run: Pick<RunConfig, 'threads' | 'model' | 'hessian'>): ParallelPlan {
   const t = chooseThreads(run.threads).threads;
-  if (t < 2) return { ranks: 1, note: `1 wasm thread` };
+  if (t < 2) return { ranks: 1, note: '1 thread' };
   const unfit =
     run.model.kind === 'mlp'
       ? 'an MLP step runs faster on the pool: each rank would pack every weight matrix'
