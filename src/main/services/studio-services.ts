@@ -106,10 +106,15 @@ export class StudioServicesImpl implements StudioApi {
       }
     }
     for (const r of this.store.listRuns({ status: ['queued'], sort: 'createdAt', order: 'asc', limit: 10000 })) {
-      const owner = this.store.getRunRecord(r.id)?.ownerPid ?? null;
-      if (owner === null || owner === process.pid || !pidAlive(owner)) this.scheduler.enqueue(r.id, this.store.lastCheckpoint(r.id)?.path ?? null);
+      if (!this.queuedElsewhere(r.id)) this.scheduler.enqueue(r.id, this.store.lastCheckpoint(r.id)?.path ?? null);
     }
     this.phases.recover();
+  }
+
+  /** Whether a `queued` row belongs to another live process (else its owner closed or died, and it is free to adopt). */
+  private queuedElsewhere(id: number): boolean {
+    const owner = this.store.getRunRecord(id)?.ownerPid ?? null;
+    return owner !== null && owner !== process.pid && pidAlive(owner);
   }
 
   // ---- events ----
@@ -199,14 +204,32 @@ export class StudioServicesImpl implements StudioApi {
   }
 
   async createSweep(spec: unknown): Promise<{ sweepId: number; runs: RunSummary[] }> {
-    const parsed = this.phases.parse('createSweep', spec);
-    const first = this.phases.firstPhase('createSweep', parsed);
-    // Every run of a sweep shares the base's data and model paths: checking one checks all.
-    if (first.plans.length) checkedConfig('createSweep', first.plans[0].config);
+    const { spec: parsed, first } = this.phases.check('createSweep', spec);
     // Rows first, in one transaction, so a sweep is never half-created; then queue them all.
     const ids = this.phases.create(parsed, first);
     this.enqueueAll(ids.runIds);
     return { sweepId: ids.sweepId, runs: ids.runIds.map((id) => this.store.getSummary(id)) };
+  }
+
+  /**
+   * Continue a sweep that was left behind (stopped with Ctrl-C, or the process that ran it closed):
+   * its interrupted runs resume from their last checkpoints, its queued runs that no live process
+   * owns are queued here, and a phase that came due starts. Refused while another process trains
+   * or holds one of its runs (it would never report here). Returns the sweep's runs.
+   */
+  async resumeSweep(id: number): Promise<RunSummary[]> {
+    const runs = this.phases.detail(id).runs;
+    const held = runs.filter((r) => (r.status === 'running' && !this.scheduler.isActive(r.id)) || (r.status === 'queued' && this.queuedElsewhere(r.id)));
+    if (held.length) throw new Error(`sweep ${id} has runs held by another SAM Studio process (${held.map((r) => `#${r.id} ${r.status}`).join(', ')}); it runs them, or stop it first`);
+    for (const r of runs) {
+      if (r.status === 'interrupted') await this.resumeRun(r.id);
+      else if (r.status === 'queued') {
+        this.scheduler.enqueue(r.id, this.store.lastCheckpoint(r.id)?.path ?? null);
+        this.scheduler.publishRun(r.id);
+      }
+    }
+    this.phases.advance(id);
+    return this.store.listRuns({ sweepId: id, sort: 'createdAt', order: 'asc', limit: 10000 });
   }
 
   async listSweeps(): Promise<SweepSummary[]> {

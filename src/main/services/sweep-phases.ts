@@ -21,6 +21,7 @@ import {
   type SweepState,
 } from '../../shared/studies/index';
 import type { Store } from './store/index';
+import { checkConfigPaths } from '../../engine/check-paths';
 
 export interface SweepPhasesOptions {
   store: Store;
@@ -33,19 +34,17 @@ export class SweepPhases {
 
   /** Parse a spec at the services' door: every bad field named, as the doors' validation does. */
   parse(method: string, spec: unknown): SweepSpec {
-    const r = sweepSpecSchema.safeParse(spec);
-    if (!r.success) throw new ApiValidationError(method, issuesToFieldErrors(sweepSpecSchema, r.error.issues));
-    return r.data;
+    return parseSweepSpec(method, spec);
   }
 
   /** The runs a sweep creates first (what Preview lists). */
   firstPhase(method: string, spec: SweepSpec): PhasePlan {
-    try {
-      return planFirstPhase(spec, this.context());
-    } catch (e) {
-      if (e instanceof StudyPlanError) throw new ApiValidationError(method, [{ field: e.field, message: e.message }]);
-      throw e;
-    }
+    return planSweepStart(method, spec, this.context());
+  }
+
+  /** A spec as createSweep takes it: parsed, planned, its files present (checkSweepSpec). */
+  check(method: string, spec: unknown): { spec: SweepSpec; first: PhasePlan } {
+    return checkSweepSpec(method, spec, this.context());
   }
 
   /** Store the sweep and its first phase in one transaction; returns the ids (not yet queued). */
@@ -129,12 +128,49 @@ export class SweepPhases {
   }
 
   private context(): PlanContext {
-    const { store } = this.o;
-    return {
-      run: (id) => {
-        const r = store.getRunRecord(id);
-        return r ? { config: r.config, status: r.status, checkpoint: store.lastCheckpoint(id)?.path ?? null } : null;
-      },
-    };
+    return storePlanContext(this.o.store);
   }
+}
+
+/** A sweep spec parsed with every bad field named (an unknown key with the one meant), as an API validation error. */
+export function parseSweepSpec(method: string, spec: unknown): SweepSpec {
+  const r = sweepSpecSchema.safeParse(spec);
+  if (!r.success) throw new ApiValidationError(method, issuesToFieldErrors(sweepSpecSchema, r.error.issues));
+  return r.data;
+}
+
+/**
+ * The runs a sweep creates first (what Preview lists); a study that cannot be planned (a
+ * fine-tuning source run that is not finished) is a validation error naming its field.
+ */
+export function planSweepStart(method: string, spec: SweepSpec, ctx: PlanContext): PhasePlan {
+  try {
+    return planFirstPhase(spec, ctx);
+  } catch (e) {
+    if (e instanceof StudyPlanError) throw new ApiValidationError(method, [{ field: e.field, message: e.message }]);
+    throw e;
+  }
+}
+
+/**
+ * A spec checked as createSweep checks it, without writing: parsed, its first phase planned, and
+ * the files its runs read present (every run of a sweep shares the base's data and model paths,
+ * so checking one checks all). Every problem is a validation error naming its field.
+ */
+export function checkSweepSpec(method: string, spec: unknown, ctx: PlanContext): { spec: SweepSpec; first: PhasePlan } {
+  const parsed = parseSweepSpec(method, spec);
+  const first = planSweepStart(method, parsed, ctx);
+  const missing = first.plans.length ? checkConfigPaths(first.plans[0].config) : [];
+  if (missing.length) throw new ApiValidationError(method, missing);
+  return { spec: parsed, first };
+}
+
+/** The stored runs as the planners look them up (a fine-tuning study starts from one). */
+export function storePlanContext(store: Pick<Store, 'getRunRecord' | 'lastCheckpoint'>): PlanContext {
+  return {
+    run: (id) => {
+      const r = store.getRunRecord(id);
+      return r ? { config: r.config, status: r.status, checkpoint: store.lastCheckpoint(id)?.path ?? null } : null;
+    },
+  };
 }

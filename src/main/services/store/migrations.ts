@@ -215,7 +215,7 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
     applied_at INTEGER NOT NULL
   )`);
   const done = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
-  const newest = Math.max(0, ...migrations.map((m) => m.version));
+  const newest = newestVersion(migrations);
   const dbNewest = Math.max(0, ...done);
   if (dbNewest > newest) {
     throw new Error(
@@ -235,7 +235,21 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
   return applied;
 }
 
+function newestVersion(migrations: readonly Migration[]): number {
+  return Math.max(0, ...migrations.map((m) => m.version));
+}
+
 export function schemaVersion(db: Database.Database): number {
   const r = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
   return r.v ?? 0;
+}
+
+/** A database opened read-only cannot be migrated: it must already have every migration. */
+export function requireCurrentSchema(db: Database.Database, path: string, migrations: readonly Migration[] = MIGRATIONS): void {
+  const newest = newestVersion(migrations);
+  const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get() !== undefined;
+  const version = has ? schemaVersion(db) : 0;
+  if (version !== newest) {
+    throw new Error(`the run database ${path} has schema version ${version}, this SAM Studio reads ${newest}; ${version < newest ? 'open it once with the app or a sam-studio command that writes (it is upgraded then)' : 'update the app'}`);
+  }
 }

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ArtifactInfo, ReportFormat, RunDetail, RunPatch, RunQuery, RunSummary, Series, SeriesQuery } from '../../../shared/api';
 import type { CheckpointEvent, LandscapeEvent, SpectrumEvent } from '../../../shared/events';
-import { migrate, schemaVersion } from './migrations';
+import { migrate, requireCurrentSchema, schemaVersion } from './migrations';
 import { RunsRepo, orphanReason, toSummary, type NewRun, type RunRecord, type RunStateChange } from './runs';
 import { SeriesRepo, type MetricPoint, type RawPoint, type Scope } from './series';
 import { ResultsRepo, type CheckpointInfo, type LogLine } from './results';
@@ -18,6 +18,11 @@ import { AnalysisJobsRepo } from './analysis-jobs';
 export interface OpenStoreOptions {
   /** Path of a better_sqlite3.node built for another runtime (Electron's ABI differs from Node's). */
   nativeBinding?: string;
+  /**
+   * Open an existing database for reading only (a dry run that must change nothing): no file or
+   * folder is created, no pragma or migration is written, and every write fails.
+   */
+  readonly?: boolean;
 }
 
 export class RunNotFoundError extends Error {
@@ -52,19 +57,28 @@ export class Store {
   private readonly progress = new ProgressBook();
 
   constructor(readonly path: string, opts: OpenStoreOptions = {}) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:' && !opts.readonly) mkdirSync(dirname(path), { recursive: true });
     try {
-      this.db = new Database(path, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
+      this.db = new Database(path, { ...(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}), ...(opts.readonly ? { readonly: true, fileMustExist: true } : {}) });
     } catch (err) {
       throw new Error(`cannot open the run database ${path}: ${(err as Error).message}`);
     }
-    // WAL: readers (the CLI, a second window) never block the writer. synchronous=NORMAL is
-    // crash-safe for the process in WAL mode; only an OS crash can drop the last commits.
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
-    migrate(this.db);
+    if (opts.readonly) {
+      try {
+        requireCurrentSchema(this.db, path);
+      } catch (err) {
+        this.db.close();
+        throw err;
+      }
+    } else {
+      // WAL: readers (the CLI, a second window) never block the writer. synchronous=NORMAL is
+      // crash-safe for the process in WAL mode; only an OS crash can drop the last commits.
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      migrate(this.db);
+    }
     this.runs = new RunsRepo(this.db);
     this.series = new SeriesRepo(this.db);
     this.results = new ResultsRepo(this.db);
