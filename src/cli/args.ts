@@ -150,3 +150,6 @@ export function singleRunId(opts: ParsedOptions, option: string): number {
 
 /** --db, which every command about stored runs takes. */
 export const DB_OPTION: OptionSpec = { type: 'string', value: 'FILE', help: 'run database (default: the one the app and every door share)' };
+
+/** --concurrency, for the commands that train runs side by side (the scheduler's limit; the app's default is 1). */
+export const CONCURRENCY_OPTION: OptionSpec = { type: 'string', value: 'N', help: 'runs training at once (default 1, as in the app)' };

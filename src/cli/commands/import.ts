@@ -2,10 +2,11 @@
 // Slurm job's output of an exported train.py, or `sam-studio train --json` on another machine)
 // stored as a run like any other, for Compare, analyses and reports. The file is checked whole
 // before anything is stored, and stored in one transaction: a bad line stores nothing.
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError, type CommandSpec, type ParsedOptions, DB_OPTION } from '../args';
 import { dbPath } from '../paths';
+import { readJsonOption, readOptionFile } from '../input-files';
 
 export const spec: CommandSpec = {
   name: 'import',
@@ -29,17 +30,9 @@ export const spec: CommandSpec = {
   exitCodes: '0 imported, 2 bad input (a malformed or truncated file, named by line; an invalid config)',
 };
 
-function readText(option: string, file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`--${option} ${file} cannot be read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-}
-
 export async function run(opts: ParsedOptions): Promise<number> {
   const eventsPath = opts.required('events');
-  const text = readText('events', eventsPath);
+  const text = readOptionFile('events', eventsPath);
   const { EventsFileError, parseEventsFile } = await import('../../main/services/export/events-file');
   const { ImportConfigError, importRun } = await import('../../main/services/export/import-run');
   let file;
@@ -52,12 +45,7 @@ export async function run(opts: ParsedOptions): Promise<number> {
   let config: { value: unknown; source: string } | undefined;
   const configPath = opts.string('config');
   if (configPath) {
-    try {
-      config = { value: JSON.parse(readText('config', configPath)), source: configPath };
-    } catch (e) {
-      if (e instanceof UsageError) throw e;
-      throw new UsageError(`--config ${configPath} is not valid JSON: ${(e as Error).message}`);
-    }
+    config = { value: readJsonOption('config', configPath), source: configPath };
   }
   const db = dbPath(opts.string('db'));
   const { openStore } = await import('../../main/services/store/index');

@@ -2,10 +2,11 @@
 // Runs whose process is gone read as `interrupted` (the store resolves it on read), so a crashed
 // app never shows a run as running.
 import { existsSync } from 'node:fs';
-import { runQuerySchema, type RunSummary } from '../../shared/api';
+import { runQuerySchema } from '../../shared/api';
 import { closestKey } from '../../shared/unknown-keys';
 import { UsageError, type CommandSpec, type ParsedOptions, DB_OPTION } from '../args';
 import { dbPath } from '../paths';
+import { runLine, runsTable } from '../run-list';
 
 /** The columns the run list sorts by: the API's own (src/shared/api.ts runQuerySchema). */
 const SORTS: readonly string[] = runQuerySchema.unwrap().shape.sort.unwrap().options;
@@ -23,25 +24,6 @@ export const spec: CommandSpec = {
   },
   exitCodes: '0 listed, 2 bad input (a missing --db file, an unknown column)',
 };
-
-export function runLine(r: RunSummary): { id: number; name: string; status: string; backend: string | null; sweepId: number | null; finalMetrics: RunSummary['finalMetrics']; failureReason: string | null } {
-  return { id: r.id, name: r.name, status: r.status, backend: r.backend, sweepId: r.sweepId, finalMetrics: r.finalMetrics, failureReason: r.failureReason };
-}
-
-function table(runs: RunSummary[]): string {
-  const rows = runs.map((r) => [
-    String(r.id),
-    r.status === 'running' ? `running ${Math.round(r.progress * 100)}%` : r.status,
-    r.backend ?? '-',
-    r.finalMetrics?.testAccuracy !== undefined ? (r.finalMetrics.testAccuracy * 100).toFixed(2) + '%' : '-',
-    r.finalMetrics?.testLoss !== undefined ? r.finalMetrics.testLoss.toFixed(4) : '-',
-    r.name + (r.failureReason && r.status !== 'done' ? `  (${r.failureReason})` : ''),
-  ]);
-  const head = ['id', 'status', 'backend', 'test acc', 'test loss', 'name'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const fmt = (row: string[]) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
-  return [fmt(head), ...rows.map(fmt)].join('\n');
-}
 
 function choice(option: string, value: string | undefined, choices: readonly string[], fallback: string): string {
   if (value === undefined) return fallback;
@@ -65,7 +47,7 @@ export async function run(opts: ParsedOptions): Promise<number> {
   try {
     const runs = store.listRuns(runQuerySchema.parse({ sort, order, limit: 10000 }));
     if (opts.flag('json')) for (const r of runs) console.log(JSON.stringify(runLine(r)));
-    else console.log(runs.length ? table(runs) : `no runs in ${db.path}`);
+    else console.log(runs.length ? runsTable(runs) : `no runs in ${db.path}`);
   } finally {
     store.close();
   }

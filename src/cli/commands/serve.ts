@@ -3,7 +3,7 @@
 // checkpoint (resumable), closes the port and exits.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type CommandSpec, type ParsedOptions, DB_OPTION } from '../args';
+import { type CommandSpec, type ParsedOptions, DB_OPTION, CONCURRENCY_OPTION } from '../args';
 import { dbPath, webDir } from '../paths';
 import { openServices } from '../services';
 
@@ -18,7 +18,7 @@ export const spec: CommandSpec = {
   options: {
     port: { type: 'string', value: 'N', help: 'port (default 0: any free port)' },
     db: DB_OPTION,
-    concurrency: { type: 'string', value: 'N', help: 'runs training at once (default 1)' },
+    concurrency: CONCURRENCY_OPTION,
     static: { type: 'string', value: 'DIR', help: 'the built UI to serve (default out/web: npm run build:web)' },
   },
   exitCodes: '0 stopped (Ctrl-C or SIGTERM), 1 the server failed, 2 bad input',

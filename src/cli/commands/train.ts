@@ -1,7 +1,6 @@
 // sam-studio train --config run.json: one run, trained in this process, recorded in the run
 // database (--db, else the one the app shares). --json: one JSON object per line on stdout, each
 // with an `event` field, the last being done/failed/stopped.
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, parseRunConfig, type RunConfig } from '../../shared/config';
 import type { TrainerEvent } from '../../shared/events';
@@ -10,6 +9,7 @@ import { dbPath, resumeCommand } from '../paths';
 import { createProgressPrinter, summarize } from '../train-progress';
 import { openRunRecorder } from '../run-recorder';
 import { onInterrupt } from '../interrupt';
+import { readJsonObjectOption } from '../input-files';
 
 export const spec: CommandSpec = {
   name: 'train',
@@ -94,20 +94,7 @@ export async function run(opts: ParsedOptions): Promise<number> {
 /** Read the JSON file, apply command-line overrides, validate, check the paths it names. */
 async function loadConfig(opts: ParsedOptions): Promise<RunConfig> {
   const file = opts.required('config');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`--config ${file} cannot be read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`--config ${file} is not valid JSON: ${(e as Error).message}`);
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`--config ${file} must hold a JSON object (a run config)`);
-  const input = raw as Record<string, unknown>;
+  const input = readJsonObjectOption('config', file, 'a run config');
   const backend = opts.string('backend');
   if (backend !== undefined) input.backend = backend;
   if (opts.has('threads')) input.threads = opts.int('threads', 1, 1);
