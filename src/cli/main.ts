@@ -16,6 +16,7 @@ interface CommandModule {
 const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   train: () => import('./commands/train'),
   resume: () => import('./commands/resume'),
+  sweep: () => import('./commands/sweep'),
   runs: () => import('./commands/runs'),
   rename: () => import('./commands/rename'),
   rm: () => import('./commands/rm'),

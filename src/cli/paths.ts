@@ -35,7 +35,15 @@ export function dbPath(option: string | undefined): { path: string; isDefault: b
   return option ? { path: resolve(option), isDefault: false } : { path: defaultDbPath(), isDefault: true };
 }
 
+/** ` --db FILE` when the database is not the default one (commands printed for the user to run). */
+const dbArg = (db: { path: string; isDefault: boolean }) => (db.isDefault ? '' : ` --db ${db.path}`);
+
 /** The command that continues a stopped run of this database. */
 export function resumeCommand(runId: number, db: { path: string; isDefault: boolean }): string {
-  return `sam-studio resume --run ${runId}${db.isDefault ? '' : ` --db ${db.path}`}`;
+  return `sam-studio resume --run ${runId}${dbArg(db)}`;
+}
+
+/** The command that continues a stopped sweep of this database (its stopped and unstarted runs). */
+export function resumeSweepCommand(sweepId: number, db: { path: string; isDefault: boolean }): string {
+  return `sam-studio sweep --resume ${sweepId}${dbArg(db)}`;
 }

@@ -10,7 +10,7 @@ import { openStore } from '../../src/main/services/store/index';
 import { BIN, CLI_ENV, collect, runCli as cli, startCli, type CliResult } from './helpers/cli';
 import { makeTempDir } from './helpers/tmp';
 
-const COMMANDS = ['train', 'resume', 'runs', 'rename', 'rm', 'hessian', 'report', 'export', 'launch', 'import', 'config', 'serve', 'bench'];
+const COMMANDS = ['train', 'resume', 'sweep', 'runs', 'rename', 'rm', 'hessian', 'report', 'export', 'launch', 'import', 'config', 'serve', 'bench'];
 
 const work = makeTempDir('cli-commands-');
 const db = join(work, 'runs.db');
@@ -130,6 +130,8 @@ describe('unknown options (exit 2, the option named and the one meant)', () => {
     ['serve', ['--prot', '80'], 'unknown option --prot; did you mean --port?'],
     ['config', ['--example', 'moons-sam', 'extra'], 'unexpected argument "extra"'],
     ['bench', ['--onyl', 'step'], 'unknown option --onyl; did you mean --only?'],
+    ['sweep', ['--spec', 'x.json', '--concurency', '2'], 'unknown option --concurency; did you mean --concurrency?'],
+    ['sweep', ['--spec', 'x.json', '--dry-run', 'yes'], 'unexpected argument "yes"; --dry-run takes no value'],
     ['resume', ['--run'], '--run needs a value'],
     ['rename', ['--run', '1', '--name'], '--name needs a value'],
   ])('%s %j', async (name, args, message) => {
