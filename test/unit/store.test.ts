@@ -1,6 +1,7 @@
 // The run database on real SQLite files: migrations, config validation, queries, downsampling,
 // orphan detection and event ingest.
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
@@ -89,6 +90,29 @@ describe('schema', () => {
     expect([spec.base.model.init, spec.base.optimizer.weightDecayParams]).toEqual(['he-normal', 'weights-only']);
     const fresh = store.createRun({ name: 'new', config: baseConfig });
     expect([fresh.config.model.kind === 'mlp' && fresh.config.model.init, fresh.config.optimizer.weightDecayParams]).toEqual(['pytorch', 'all']);
+  });
+
+  it('read-only: reads an existing database, writes nothing (every write fails), refuses a missing file or an old schema', () => {
+    const run = store.createRun({ name: 'kept', config: baseConfig, status: 'done' });
+    store.close();
+    const path = join(dir, 'runs.db');
+    const bytes = readFileSync(path);
+    const ro = openStore(path, { readonly: true });
+    try {
+      expect(ro.getRunRecord(run.id)).toMatchObject({ name: 'kept', status: 'done' });
+      expect(() => ro.createRun({ name: 'new', config: baseConfig })).toThrow(/readonly/);
+    } finally {
+      ro.close();
+    }
+    expect(readFileSync(path).equals(bytes)).toBe(true);
+    const missing = join(dir, 'none', 'gone.db');
+    expect(() => openStore(missing, { readonly: true })).toThrow(/cannot open the run database/);
+    expect(existsSync(join(dir, 'none'))).toBe(false);
+    const old = new Database(join(dir, 'v1.db'));
+    migrate(old, MIGRATIONS.slice(0, 1));
+    old.close();
+    expect(() => openStore(join(dir, 'v1.db'), { readonly: true })).toThrow(`has schema version 1, this SAM Studio reads ${MIGRATIONS.at(-1)!.version}; open it once with the app`);
+    store = openStore(path);
   });
 
   it('judges "newer than this app" by the migrations it is given, not the built-in list', () => {
