@@ -1,7 +1,8 @@
 // Data-parallel passes on worker threads (issue 11's fallback for wasm): each forward-backward
 // pass is shared out by rows. Rank 0 (this thread) writes the weights it is at (w, or w + ε̂) and
-// the batch into shared memory, wakes the workers, takes its own rows, waits, and averages the
-// gradients weighted by rows — the full-batch gradient, so SAM's ε̂ comes from the whole batch.
+// the batch into shared memory, wakes the workers, takes its own rows, waits, and adds the ranks'
+// gradients, each of a loss scaled by the rank's share of the rows — the full batch's mean
+// gradient, so SAM's ε̂ comes from the whole batch.
 // Everything else (ε̂, the optimizer, checkpoints) stays on rank 0 with the one set of weights.
 // Each rank computes on one wasm thread, so every kernel runs in parallel — tfjs's element-wise
 // kernels and XNNPACK's weight packing included, which the threaded build runs on one thread.
