@@ -77,8 +77,8 @@ describe.skipIf(!hasWebGpu)('training on webgpu', () => {
       lossTolerance: 1e-3,
     },
     // A real gate: the net learns (chance is 10 %) and both backends land on it. ~1,500 dispatches
-    // per forward-backward pass: CI affords ~25 SAM steps (5 s each at width 3, batch 8 on the
-    // loaded test box, its forward convs run as transposed convs: webgpu-software-conv.ts), and
+    // per forward-backward pass: CI affords ~25 SAM steps (6–7 s each at width 3, batch 8 on the
+    // loaded test box; SwiftShader spends ~80 % of a forward pass in the convolutions), and
     // fewer do not beat chance (the 4-step run this replaced: 6.3 % on both). Of the configurations
     // tried on wasm (widths 1–4, batches 4–32, SGD and Adam, lr, schedules), width 3 with Adam
     // learns best within that budget (width 4 a little better, at 1.5× the cost per step; batch-16
