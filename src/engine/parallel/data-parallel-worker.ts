@@ -7,6 +7,7 @@ import '@tensorflow/tfjs-layers';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmRung } from '../backends/wasm';
+import { layoutOf, unflatten } from '../hessian/flat';
 import { buildModel } from '../models/index';
 import { gradientPass } from '../optim/pass';
 import { heapBackend } from '../wasm-kernels/heap';
@@ -51,7 +52,8 @@ async function main(): Promise<void> {
   const rowLosses = new Float32Array(start.own.exampleLosses);
   const scale = new Float32Array(start.own.scale);
   const heap = heapBackend(tf.backend());
-  const inputSize = start.inputShape.reduce((a, b) => a * b, 1);
+  const inputSize = tf.util.sizeFromShape(start.inputShape);
+  const layout = layoutOf(model.params);
   const mask = model.params.map(() => false);
   // Read before saying ready: rank 0 may post the first pass the moment it hears it.
   let seen = Atomics.load(control, SEQ);
@@ -66,11 +68,7 @@ async function main(): Promise<void> {
       const from = Atomics.load(mine, START);
       const rows = Atomics.load(mine, COUNT);
       tf.tidy(() => {
-        let off = 0;
-        for (const p of model.params) {
-          p.assign(tf.tensor(weights.subarray(off, off + p.size), p.shape));
-          off += p.size;
-        }
+        unflatten(weights, layout).forEach((w, i) => model.params[i].assign(w));
         const x = tf.tensor(xs.subarray(from * inputSize, (from + rows) * inputSize), [rows, ...start.inputShape]);
         const y = tf.tensor1d(ys.subarray(from, from + rows), 'int32');
         const r = gradientPass(model, x, y, {
@@ -81,11 +79,7 @@ async function main(): Promise<void> {
           decayMask: mask,
           lossScale: scale[0],
         });
-        off = 0;
-        for (const g of r.grads) {
-          grads.set(heap.typedArrayFromHeap(g) as Float32Array, off);
-          off += g.size;
-        }
+        r.grads.forEach((g, i) => grads.set(heap.typedArrayFromHeap(g) as Float32Array, layout.offsets[i]));
         scalars[0] = r.loss.dataSync()[0];
         scalars[1] = r.correct ? r.correct.dataSync()[0] : 0;
         if (r.exampleLosses) rowLosses.set(r.exampleLosses.dataSync() as Float32Array);

@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../../shared/config';
 import type { EngineModel } from '../types';
+import { layoutOf, unflatten } from '../hessian/flat';
 import { type PassFn, type PassResult, gradientPass } from '../optim/pass';
 import { addDecayGradient } from '../optim/weight-decay';
 import { heapBackend } from '../wasm-kernels/heap';
@@ -85,7 +86,7 @@ export async function startDataParallel(o: {
   if (refusal) throw new Error(`model "${o.config.kind}" cannot train on data-parallel ranks: ${refusal}`);
   if (o.ranks < 2) throw new Error(`data-parallel training needs at least 2 ranks, got ${o.ranks}`);
   const { inputShape, numClasses, paramCount } = o.model;
-  const inputSize = inputShape.reduce((a, b) => a * b, 1);
+  const inputSize = tf.util.sizeFromShape(inputShape);
   const shared = allocateSharedBatch({ workers: o.ranks - 1, paramCount, maxRows: o.maxRows, inputSize });
   const lost: Record<number, string> = {};
   const workers = await Promise.all(shared.workers.map((own, i) => spawn({ rank: i + 1, model: o.config, inputShape, numClasses, shared, own }, lost)));
@@ -146,11 +147,8 @@ function sharedPass(shared: SharedBatch, maxRows: number, ranks: number, checkAl
     if (n > maxRows || rows.some((r) => r === 0)) return gradientPass(model, x, y, o);
     checkAlive();
     const heap = heapBackend(tf.backend());
-    let off = 0;
-    for (const p of model.params) {
-      weights.set(heap.typedArrayFromHeap(p) as Float32Array, off);
-      off += p.size;
-    }
+    const layout = layoutOf(model.params);
+    model.params.forEach((p, i) => weights.set(heap.typedArrayFromHeap(p) as Float32Array, layout.offsets[i]));
     xs.set(heap.typedArrayFromHeap(x) as Float32Array);
     ys.set(heap.typedArrayFromHeap(y) as Int32Array);
     let from = rows[0];
@@ -171,8 +169,8 @@ function sharedPass(shared: SharedBatch, maxRows: number, ranks: number, checkAl
     const own = gradientPass(model, tf.slice(x, 0, n0), tf.slice(y, 0, n0), { ...o, weightDecay: 0, lossScale: n0 / n });
     for (const w of mine) waitFor(w, seq);
 
-    const at = offsets(model.params);
-    const grads = own.grads.map((g0, j) => mine.reduce((sum, w) => tf.add(sum, tf.tensor(w.grads.subarray(at[j], at[j] + g0.size), g0.shape)), g0));
+    const theirs = mine.map((w) => unflatten(w.grads, layout));
+    const grads = own.grads.map((g0, j) => theirs.reduce((sum, t) => tf.add(sum, t[j]), g0));
     const loss = mine.reduce((sum, w) => tf.add(sum, w.scalars[0]), own.loss) as tf.Scalar;
     const correct = own.correct ? (mine.reduce((sum, w) => tf.add(sum, tf.scalar(w.scalars[1], 'int32')), own.correct) as tf.Scalar) : null;
     // Row losses come from the logits, unscaled.
@@ -181,17 +179,6 @@ function sharedPass(shared: SharedBatch, maxRows: number, ranks: number, checkAl
       : null;
     return { loss, grads: addDecayGradient(grads, model.params, o.decayMask, o.weightDecay), correct, exampleLosses };
   };
-}
-
-const offsetCache = new WeakMap<readonly tf.Variable[], number[]>();
-function offsets(params: readonly tf.Variable[]): number[] {
-  let o = offsetCache.get(params);
-  if (!o) {
-    let at = 0;
-    o = params.map((p) => ((at += p.size), at - p.size));
-    offsetCache.set(params, o);
-  }
-  return o;
 }
 
 function waitFor(w: { control: Int32Array; error: Uint8Array }, seq: number): void {

@@ -1,8 +1,8 @@
 // Which way a wasm run uses its threads. Two ways exist (docs/PERFORMANCE.md, "Data-parallel
 // ranks"): the threaded build's XNNPACK pool, which splits each matrix product, and data-parallel
 // ranks (data-parallel.ts), which split the batch. On the 2-core machine the CNN's SAM step ran
-// 1.80× faster on 2 ranks against 1.60× on the 2-thread pool, while the MLP's ran 1.20× against
-// 1.35×: a 64-row MLP pass still costs 73 % of a 128-row one (each rank packs every weight matrix
+// 1.85× faster on 2 ranks against 1.61× on the 2-thread pool, while the MLP's ran 1.24× against
+// 1.37× (one bench run): a 64-row MLP pass still costs 63 % of a 128-row one (each rank packs every weight matrix
 // and writes every full-size dW), where convolutions' work follows the rows. So convolutional
 // models take ranks and the rest the pool — unless the run takes Hessian analyses, which run on
 // rank 0's one thread.
